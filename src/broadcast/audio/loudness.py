@@ -1,0 +1,136 @@
+"""Loudness: measure (EBU R128 integrated, true peak, edge silence) and master to a target."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from dataclasses import dataclass
+
+from pydub import AudioSegment
+
+from ..errors import AudioError
+from .ffmpeg import normalize, pcm_input, run_ffmpeg
+from .settings import AudioSettings
+
+log = logging.getLogger(__name__)
+
+SILENCE_DB = -50.0
+SILENCE_MIN_S = 0.02
+CODEC_MARGIN_DB = 0.5  # MP3 encoding raises true peak by a few tenths of a dB
+LOUDNESS_TOLERANCE_LU = 0.3
+MAX_PASSES = 6
+OVERSAMPLE = 4  # the limiter runs at 4x the rate so its sample peaks approximate true peaks
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a listener's meter would show for one piece of audio."""
+
+    duration_s: float
+    integrated_lufs: float
+    true_peak_dbtp: float
+    leading_silence_s: float
+    trailing_silence_s: float
+
+
+def _number(pattern: str, text: str, what: str) -> float:
+    found = re.findall(pattern, text)
+    if not found:
+        raise AudioError(f"measure: ffmpeg reported no {what}")
+    value = found[-1]
+    return -math.inf if value.strip() == "-inf" else float(value)
+
+
+def measure(source: AudioSegment | bytes | str | os.PathLike) -> Measurement:
+    """Integrated LUFS, true peak (dBTP) and leading/trailing silence (< -50 dB) of audio, a file or MP3 bytes."""
+    graph = (f"ebur128=peak=true:framelog=quiet,silencedetect=n={SILENCE_DB}dB:d={SILENCE_MIN_S},"
+             "volumedetect")
+    if isinstance(source, AudioSegment):
+        audio = source.set_sample_width(2) if source.sample_width != 2 else source
+        args, data, name = pcm_input(audio), audio.raw_data, "<audio>"
+    elif isinstance(source, bytes):
+        args, data, name = ["-f", "mp3", "-i", "pipe:0"], source, "<mp3 bytes>"
+    else:
+        args, data, name = ["-i", os.fspath(source)], None, os.fspath(source)
+    proc = run_ffmpeg([*args, "-map", "0:a:0", "-af", graph, "-f", "null", "-"], data, what=f"measure {name}")
+    log_text = proc.stderr.decode("utf-8", "replace")
+    stream = re.search(r"Audio: .*?(\d+) Hz, (mono|stereo|(\d+) channels)", log_text)
+    if not stream:
+        raise AudioError(f"measure {name}: no audio stream")
+    rate = int(stream.group(1))
+    channels = {"mono": 1, "stereo": 2}.get(stream.group(2)) or int(stream.group(3))
+    samples = _number(r"n_samples: (\d+)", log_text, "sample count")
+    duration = samples / channels / rate
+    lufs = _number(r"I:\s+(-?[\d.]+|-inf) LUFS", log_text, "integrated loudness")
+    peak = _number(r"Peak:\s+(-?[\d.]+|-inf) dBFS", log_text, "true peak")
+    lead, tail = _edge_silence(log_text, duration)
+    return Measurement(round(duration, 4), lufs, peak, lead, tail)
+
+
+def _edge_silence(log_text: str, duration: float) -> tuple[float, float]:
+    starts = [float(v) for v in re.findall(r"silence_start: (-?[\d.e+-]+)", log_text)]
+    ends = [float(v) for v in re.findall(r"silence_end: (-?[\d.e+-]+)", log_text)]
+    lead = tail = 0.0
+    if starts and starts[0] <= 0.001:
+        lead = ends[0] if ends else duration
+    # The last run is trailing if it never ended, or ended at the end of the stream.
+    if starts and (len(ends) < len(starts) or ends[-1] >= duration - 0.005):
+        tail = duration - max(0.0, starts[-1])
+    return round(min(lead, duration), 4), round(min(tail, duration), 4)
+
+
+def _gain_and_limit(audio: AudioSegment, gain_db: float, ceiling_dbtp: float) -> AudioSegment:
+    """Apply gain in float, then a lookahead limiter at 4x rate so inter-sample peaks stay under the ceiling."""
+    rate = audio.frame_rate
+    limit = min(1.0, max(0.0625, 10 ** (ceiling_dbtp / 20)))
+    graph = (f"volume={gain_db:.3f}dB:precision=double,"
+             f"aresample={rate * OVERSAMPLE}:resampler=soxr:precision=20,"
+             f"alimiter=limit={limit:.5f}:attack=2:release=60:level=false:latency=true,"
+             f"aresample={rate}:resampler=soxr:precision=20")
+    args = [*pcm_input(audio), "-af", graph, "-f", "s16le", "-ar", str(rate), "-ac", "1", "pipe:1"]
+    out = run_ffmpeg(args, audio.raw_data, what="master").stdout
+    # Keep the exact length: resampling may add or drop a sample at the end.
+    want = len(audio.raw_data)
+    out = out[:want] + b"\0" * max(0, want - len(out))
+    return AudioSegment(data=out, sample_width=2, frame_rate=rate, channels=1)
+
+
+def _encoded(audio: AudioSegment, bitrate_kbps: int) -> Measurement:
+    """Loudness and true peak after a round trip through the house MP3 encoder (what listeners get)."""
+    args = [*pcm_input(audio), "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-f", "mp3", "pipe:1"]
+    return measure(run_ffmpeg(args, audio.raw_data, what="master: encode check").stdout)
+
+
+def master(audio: AudioSegment, settings: AudioSettings) -> AudioSegment:
+    """Bring audio to settings.loudness_lufs (+-1 LU) with true peak <= settings.true_peak_dbtp after MP3 encoding."""
+    audio = normalize(audio, settings.sample_rate)
+    target = settings.loudness_lufs
+    first = measure(audio)
+    measurable = first.integrated_lufs >= -69.0  # below the absolute gate: silence, or too short
+    if not measurable:
+        log.warning("master: audio too quiet or short to measure (%.1f LUFS); only peaks limited",
+                    first.integrated_lufs)
+    gain = target - first.integrated_lufs if measurable else 0.0
+    ceiling = settings.true_peak_dbtp - CODEC_MARGIN_DB
+    slope, previous = 1.0, None
+    for attempt in range(MAX_PASSES):
+        result = _gain_and_limit(audio, gain, ceiling)
+        got = _encoded(result, settings.bitrate_kbps)
+        log.debug("master pass %d: gain %+.2f dB, ceiling %.2f: %.2f LUFS, %.2f dBTP encoded", attempt, gain,
+                  ceiling, got.integrated_lufs, got.true_peak_dbtp)
+        error = target - got.integrated_lufs if measurable else 0.0
+        over = got.true_peak_dbtp - settings.true_peak_dbtp
+        if over <= 0 and abs(error) <= LOUDNESS_TOLERANCE_LU:
+            return result
+        if over > 0:
+            ceiling -= over + 0.1
+        # Loudness follows gain less than 1:1 once the limiter works: estimate the slope from the last pass.
+        if previous and abs(gain - previous[0]) > 0.05:
+            slope = min(1.0, max(0.3, (got.integrated_lufs - previous[1]) / (gain - previous[0])))
+        previous = (gain, got.integrated_lufs)
+        gain += error / slope
+    log.warning("master: best after %d passes is %.1f LUFS, %.1f dBTP (target %.1f LUFS, %.1f dBTP)",
+                MAX_PASSES, got.integrated_lufs, got.true_peak_dbtp, target, settings.true_peak_dbtp)
+    return result

@@ -1,0 +1,109 @@
+"""From voiced pieces to one unmastered speech segment: trim, pauses, resampling, tempo, edges."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+
+from pydub import AudioSegment
+
+from ..errors import AudioError
+from .ffmpeg import filter_audio, normalize
+from .settings import TEMPO_RANGE, AudioSettings
+
+log = logging.getLogger(__name__)
+
+WINDOW_MS = 10  # analysis window for the trim
+MIN_SILENCE_MS = 50  # shorter quiet runs at an end are left alone
+KEEP_MS = 20  # quiet kept before the first and after the last sound, so soft onsets survive
+
+
+def silence(ms: int, settings: AudioSettings) -> AudioSegment:
+    """Digital silence of `ms` milliseconds in the house format (mono, 16-bit, settings.sample_rate)."""
+    return AudioSegment.silent(duration=max(0, ms), frame_rate=settings.sample_rate)
+
+
+def _threshold(audio: AudioSegment, dbfs: float) -> int:
+    return max(1, int(audio.max_possible_amplitude * 10 ** (dbfs / 20)))
+
+
+def _quiet_run(audio: AudioSegment, threshold: int, from_end: bool) -> int:
+    """Length in frames of the run of windows whose peak stays below `threshold`, from one end."""
+    step = max(1, audio.frame_rate * WINDOW_MS // 1000)
+    total = int(audio.frame_count())
+    run = 0
+    while run < total:
+        start, stop = (total - run - step, total - run) if from_end else (run, run + step)
+        window = audio.get_sample_slice(max(0, start), min(total, stop))
+        if window.max >= threshold:
+            break
+        run += step
+    return min(run, total)
+
+
+def trim_silence(audio: AudioSegment, threshold_dbfs: float = -50.0) -> AudioSegment:
+    """Cut quiet ends (peak below threshold for >= 50 ms), keeping 20 ms before and after the sound."""
+    threshold = _threshold(audio, threshold_dbfs)
+    total = int(audio.frame_count())
+    lead = _quiet_run(audio, threshold, from_end=False)
+    if lead >= total:
+        return audio[:0]
+    tail = _quiet_run(audio, threshold, from_end=True)
+    keep = audio.frame_rate * KEEP_MS // 1000
+    minimum = audio.frame_rate * MIN_SILENCE_MS // 1000
+    start = lead - keep if lead >= minimum else 0
+    stop = total - (tail - keep) if tail >= minimum else total
+    return audio.get_sample_slice(max(0, start), min(total, stop))
+
+
+def change_tempo(audio: AudioSegment, tempo: float) -> AudioSegment:
+    """Pitch-preserving tempo change (ffmpeg atempo); 0.8 makes speech 1.25x longer."""
+    if not TEMPO_RANGE[0] <= tempo <= TEMPO_RANGE[1]:
+        raise AudioError(f"tempo {tempo} is outside {TEMPO_RANGE[0]}..{TEMPO_RANGE[1]}")
+    if abs(tempo - 1.0) < 1e-6:
+        return audio
+    return filter_audio(normalize(audio), f"atempo={tempo:.4f}")
+
+
+def _common_rate(pieces: list[AudioSegment]) -> int:
+    # Pieces from one engine share a rate; a fallback engine's pieces are resampled to the majority's.
+    return Counter(p.frame_rate for p in pieces).most_common(1)[0][0]
+
+
+def build_speech(sections: Sequence[Sequence[AudioSegment]], settings: AudioSettings) -> AudioSegment:
+    """Join voiced pieces with sentence/section pauses, at house rate and tempo, with edge pauses."""
+    flat = [p for section in sections for p in section]
+    if not flat:
+        raise AudioError("build_speech: no audio pieces")
+    rate = _common_rate(flat)
+    pause = {kind: AudioSegment.silent(duration=ms, frame_rate=rate)
+             for kind, ms in (("sentence", settings.sentence_pause_ms), ("section", settings.section_pause_ms))}
+    joined: list[AudioSegment] = []
+    for number, section in enumerate(sections):
+        trimmed = [trim_silence(normalize(p, rate), settings.trim_threshold_dbfs) for p in section]
+        voiced = [p for p in trimmed if len(p) > 0]
+        if len(voiced) < len(trimmed):
+            log.warning("section %d: %d silent piece(s) dropped", number, len(trimmed) - len(voiced))
+        if not voiced:
+            continue
+        if joined:
+            joined.append(pause["section"])
+        for index, piece in enumerate(voiced):
+            if index:
+                joined.append(pause["sentence"])
+            joined.append(piece)
+    if not joined:
+        raise AudioError("build_speech: every piece is silent")
+    speech = AudioSegment(data=b"".join(p.raw_data for p in joined), sample_width=2, frame_rate=rate, channels=1)
+    filters = []
+    if rate != settings.sample_rate:
+        filters.append("aresample=resampler=soxr:precision=20")
+    if abs(settings.tempo - 1.0) > 1e-6:
+        filters.append(f"atempo={settings.tempo:.4f}")
+    if filters:
+        speech = filter_audio(speech, ",".join(filters), rate=settings.sample_rate)
+    # Tempo smears the kept margins; trim again so the edges are exactly the configured pauses.
+    speech = trim_silence(speech, settings.trim_threshold_dbfs)
+    edge = silence(settings.edge_pause_ms, settings)
+    return edge + speech + edge

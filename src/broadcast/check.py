@@ -1,0 +1,64 @@
+"""`broadcast check` and `broadcast plan`: validate everything, show the rotation, build nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .errors import ConfigError, InputError
+from .content import AUDIENCES
+from .script import render_script
+
+
+def _plan(project):
+    from .plan import make_plan
+
+    if project.schedule is None:
+        raise ConfigError("no schedule.yaml: pass --config FILE or run in the folder that has one")
+    return make_plan(project.schedule, project.handbook.item_ids, set(project.schedule.rotation.priority_items))
+
+
+def check_project(project) -> list[str]:
+    """Validate config, content, lexicon and every template x item x audience (also normalized); return a summary."""
+    from .speech import normalize
+
+    lexicon = project.lexicon
+    stations = project.schedule.stations if project.schedule is not None else ()
+    station = project.station(None)
+    count, problems = 0, []
+    for audience in AUDIENCES:
+        for item in project.handbook.items:
+            text = render_script(project.env, project.handbook, item, audience, station, project.campaign).text
+            count += 1
+            try:
+                normalize(text, lexicon)
+            except InputError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    lines = [f"content: {len(project.handbook.items)} items in {len(project.handbook.groups)} groups",
+             f"templates: {count} scripts rendered and normalized"]
+    if project.schedule is not None:
+        plan = _plan(project)
+        lines.insert(0, f"{project.schedule.path}: {len(stations)} stations, {len(project.schedule.days())} days")
+        lines.append(f"plan: {len(plan.sessions)} sessions")
+    lines.append("ok")
+    return lines
+
+
+def plan_rows(project, station: str | None = None, date: str | None = None) -> list[tuple[str, ...]]:
+    """The plan as table rows (with a header), optionally for one station and/or one date."""
+    plan = _plan(project)
+    day = None
+    if date is not None:
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError:
+            raise ConfigError(f"--date: '{date}' is not a date (YYYY-MM-DD)") from None
+    if station is not None and station not in {s.id for s in project.schedule.stations}:
+        raise ConfigError(f"--station: unknown station '{station}'")
+    rows = [("date", "time", "station", "audience", "items")]
+    for s in plan.sessions:
+        if (station is None or s.station_id == station) and (day is None or s.date == day):
+            rows.append((s.date.isoformat(), s.time.strftime("%H:%M"), s.station_id, s.audience, ", ".join(s.items)))
+    width = [max(len(r[i]) for r in rows) for i in range(4)]
+    return [tuple(r[i].ljust(width[i]) if i < 4 else r[i] for i in range(5)) for r in rows]

@@ -1,0 +1,273 @@
+"""The `broadcast` command: a thin typer layer over the library."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import __version__
+from .errors import BroadcastError
+
+app = typer.Typer(
+    help="Vietnamese loudspeaker-radio programmes for the anti-online-fraud campaign.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+templates_app = typer.Typer(help="Work with the script templates.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="schedule.yaml to use (default: ./schedule.yaml if present).")
+TemplatesOpt = typer.Option(None, "--templates", "-t", help="Folder of template overrides, searched before the defaults.")
+AudienceOpt = typer.Option("general", "--audience", "-a", help="general, elderly, farmers, workers or officials.")
+StationOpt = typer.Option(None, "--station", "-s", help="A station id from schedule.yaml, or a station's on-air name.")
+
+_state = {"verbose": False}
+
+
+def run(call):
+    """Run one library call; a BroadcastError becomes one message on stderr and its exit code."""
+    try:
+        return call()
+    except BroadcastError as exc:
+        if _state["verbose"]:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # a bug, not bad input: say so briefly; --verbose shows the traceback
+        if _state["verbose"]:
+            raise
+        typer.echo(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)", err=True)
+        raise typer.Exit(1) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"broadcast {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="More log output; tracebacks on errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Turn the fraud-prevention handbook into broadcast scripts, audio and daily programmes."""
+    _state["verbose"] = verbose
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+
+
+def _project(config: Optional[Path], templates: Optional[Path] = None):
+    from .project import open_project
+
+    return run(lambda: open_project(config, templates))
+
+
+@app.command("items")
+def items_command(
+    as_json: bool = typer.Option(False, "--json", help="Print the items as JSON, for scripts."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """List the handbook's fraud forms: id, group, title."""
+    project = _project(config)
+    handbook = project.handbook
+    if as_json:
+        data = [it.to_dict() for it in handbook.items]
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    width = max(len(it.id) for it in handbook.items)
+    for group in handbook.groups:
+        typer.echo(f"Nhóm {group.id}: {group.title}")
+        for it in handbook.items:
+            if it.group == group.id:
+                typer.echo(f"  {it.number:>2}  {it.id:<{width}}  {it.title}")
+    typer.echo(f"{len(handbook.items)} items in {len(handbook.groups)} groups")
+
+
+@app.command("script")
+def script_command(
+    item: str = typer.Argument(..., help="Item id (see `broadcast items`)."),
+    audience: str = AudienceOpt,
+    station: Optional[str] = StationOpt,
+    speech: bool = typer.Option(False, "--speech", help="Print the text exactly as the voice will receive it."),
+    rate: int = typer.Option(165, "--rate", min=60, max=400, help="Speaking rate for the time estimate, syllables a minute."),
+    config: Optional[Path] = ConfigOpt,
+    templates: Optional[Path] = TemplatesOpt,
+) -> None:
+    """Print one item's broadcast script and its estimated reading time."""
+    from .script import count_syllables, render_script
+
+    project = _project(config, templates)
+    script = run(lambda: render_script(project.env, project.handbook, item, audience, project.station(station), project.campaign))
+    if speech:
+        from .speech import normalize
+
+        typer.echo(run(lambda: normalize(script.text, project.lexicon)))
+    else:
+        typer.echo(script.text)
+    syllables = run(lambda: count_syllables(script.text))
+    seconds = syllables * 60 / rate
+    typer.echo(f"\n[{syllables} âm tiết, khoảng {int(seconds // 60)} phút {int(seconds % 60):02d} giây ở {rate} âm tiết/phút]", err=True)
+
+
+@templates_app.command("export")
+def templates_export(
+    dest: Path = typer.Argument(..., help="Folder to copy the default templates into."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files that already exist there."),
+) -> None:
+    """Copy the packaged templates into DEST so an editor can change them."""
+    from .script import export_templates
+
+    written = run(lambda: export_templates(dest, overwrite=force))
+    for path in written:
+        typer.echo(str(path))
+    typer.echo(f"{len(written)} templates written to {dest}", err=True)
+
+
+@app.command("normalize")
+def normalize_command(
+    text: str = typer.Argument(..., help="Text to make speech-ready, or '-' to read lines from standard input."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Print TEXT as the voice will read it (numbers, dates, phones, abbreviations as words)."""
+    from .speech import normalize
+
+    project = _project(config)
+    lexicon = run(lambda: project.lexicon)
+    if text == "-":
+        for line in sys.stdin:
+            typer.echo(run(lambda: normalize(line.rstrip("\n"), lexicon)))
+    else:
+        typer.echo(run(lambda: normalize(text, lexicon)))
+
+
+EngineOpt = typer.Option(None, "--engine", "-e", help="auto (gTTS if reachable, else espeak-ng), gtts or espeak.")
+VoiceOpt = typer.Option(None, "--voice", help="Voice region: north, central or south.")
+TempoOpt = typer.Option(None, "--tempo", min=0.7, max=1.3, help="Speaking tempo, 0.7 (slower) to 1.3 (faster).")
+OutOpt = typer.Option(..., "--output", "-o", help="MP3 file to write.")
+
+
+def _progress_bar(label: str):
+    """A rich progress bar that appears only for work taking more than a moment."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty())
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(f"{label}: {stage}", total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return bar, update
+
+
+def _speak(project, text_sections, output: Path, engine, voice, tempo, title: str, audience: str = "general"):
+    from .voice import speak_to_mp3
+
+    bar, update = _progress_bar("voicing")
+    with bar:
+        result = run(lambda: speak_to_mp3(project, text_sections, output, engine=engine, region=voice, tempo=tempo,
+                                          title=title, audience=audience, progress=update))
+    typer.echo(f"{output}: {result.duration_s:.1f} s, {result.integrated_lufs:.1f} LUFS, "
+               f"true peak {result.true_peak_dbtp:.1f} dBTP, voiced by {', '.join(result.engines) or 'cache'}"
+               f" ({result.tts_calls} synthesis calls)")
+
+
+@app.command("say")
+def say_command(
+    text: str = typer.Argument(..., help="Text to speak (normalized first: numbers, dates, phones as words)."),
+    output: Path = OutOpt,
+    engine: Optional[str] = EngineOpt,
+    voice: Optional[str] = VoiceOpt,
+    tempo: Optional[float] = TempoOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Speak TEXT into a broadcast-ready MP3."""
+    project = _project(config)
+    _speak(project, [text], output, engine, voice, tempo, title=text[:60])
+
+
+@app.command("synth")
+def synth_command(
+    item: str = typer.Argument(..., help="Item id (see `broadcast items`)."),
+    output: Path = OutOpt,
+    audience: str = AudienceOpt,
+    station: Optional[str] = StationOpt,
+    engine: Optional[str] = EngineOpt,
+    voice: Optional[str] = VoiceOpt,
+    tempo: Optional[float] = TempoOpt,
+    config: Optional[Path] = ConfigOpt,
+    templates: Optional[Path] = TemplatesOpt,
+) -> None:
+    """Render one item's script and voice it into a broadcast-ready MP3 (with chimes)."""
+    from .script import render_script
+
+    project = _project(config, templates)
+    script = run(lambda: render_script(project.env, project.handbook, item, audience, project.station(station), project.campaign))
+    title = f"{project.handbook.item(item).title} ({audience})"
+    _speak(project, [s.text for s in script.sections], output, engine, voice, tempo, title=title, audience=audience)
+
+
+@app.command("check")
+def check_command(config: Optional[Path] = ConfigOpt, templates: Optional[Path] = TemplatesOpt) -> None:
+    """Validate schedule.yaml, content, lexicon and templates without building anything."""
+    from .check import check_project
+
+    project = _project(config, templates)
+    summary = run(lambda: check_project(project))
+    for line in summary:
+        typer.echo(line)
+
+
+@app.command("plan")
+def plan_command(
+    station: Optional[str] = typer.Option(None, "--station", "-s", help="Only this station id."),
+    date: Optional[str] = typer.Option(None, "--date", help="Only this date (YYYY-MM-DD)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Print the rotation plan as a table: date, time, station, audience, items."""
+    from .check import plan_rows
+
+    project = _project(config)
+    rows = run(lambda: plan_rows(project, station=station, date=date))
+    for row in rows:
+        typer.echo("  ".join(row))
+
+
+@app.command("build")
+def build_command(
+    from_date: Optional[str] = typer.Option(None, "--from", help="First date to build (YYYY-MM-DD)."),
+    to_date: Optional[str] = typer.Option(None, "--to", help="Last date to build (YYYY-MM-DD)."),
+    station: list[str] = typer.Option([], "--station", "-s", help="Only these station ids (repeatable)."),
+    engine: Optional[str] = EngineOpt,
+    mode: Optional[str] = typer.Option(None, "--mode", help="full (one MP3 per session) or segments (shared segments and playlists only)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, max=16, help="Processes for voicing (default: up to 2)."),
+    config: Optional[Path] = ConfigOpt,
+    templates: Optional[Path] = TemplatesOpt,
+) -> None:
+    """Build every station's daily programmes into the output folder (incremental, atomic)."""
+    from .publish import BuildOptions, build, parse_date
+
+    project = _project(config, templates)
+    options = run(lambda: BuildOptions(start=parse_date(from_date, "--from"), end=parse_date(to_date, "--to"),
+                                       stations=tuple(station), engine=engine, mode=mode, workers=workers))
+    bar, update = _progress_bar("build")
+    with bar:
+        report = run(lambda: build(project, options, progress=update))
+    typer.echo(report.summary())
+    if report.failures:
+        for failure in report.failures:
+            typer.echo(f"failed: {failure}", err=True)
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

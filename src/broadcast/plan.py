@@ -1,0 +1,334 @@
+"""The rotation planner: which items each station airs in each session of each campaign day.
+
+Per level, items are laid out on one cyclic sequence in which every item recurs at least R positions
+later (R = min_gap_days x items a day, so any window of it keeps the gap), priority items c times per
+cycle. Each station reads that cycle from its own offset; offsets within a district group are chosen so
+that no two of its stations air the same item in the same slot. Everything is deterministic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable, Collection, Sequence
+
+from .config import Schedule, Station
+from .errors import ConfigError, Problem
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ITEM_SECONDS = 150.0
+ROW_FIELDS = ("date", "time", "station", "slot", "audience", "items")
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One loudspeaker session: a station, a date, a slot, its audience and the items it airs."""
+
+    date: dt.date
+    station_id: str
+    slot_index: int
+    time: dt.time
+    audience: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every session of the campaign, ordered by station (as in schedule.yaml), date and slot."""
+
+    sessions: tuple[Session, ...]
+
+    @cached_property
+    def _by_station(self) -> dict[str, tuple[Session, ...]]:
+        out: dict[str, list[Session]] = {}
+        for s in self.sessions:
+            out.setdefault(s.station_id, []).append(s)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _by_date(self) -> dict[dt.date, tuple[Session, ...]]:
+        out: dict[dt.date, list[Session]] = {}
+        for s in self.sessions:
+            out.setdefault(s.date, []).append(s)
+        return {k: tuple(v) for k, v in sorted(out.items())}
+
+    def station_ids(self) -> tuple[str, ...]:
+        """The stations that have sessions, in schedule order."""
+        return tuple(self._by_station)
+
+    def dates(self) -> tuple[dt.date, ...]:
+        """The dates that have sessions, in order."""
+        return tuple(self._by_date)
+
+    def for_station(self, station_id: str, date: dt.date | None = None) -> tuple[Session, ...]:
+        """A station's sessions (on one date, if given)."""
+        sessions = self._by_station.get(station_id, ())
+        return sessions if date is None else tuple(s for s in sessions if s.date == date)
+
+    def on_date(self, date: dt.date) -> tuple[Session, ...]:
+        """Every station's sessions on one date."""
+        return self._by_date.get(date, ())
+
+    def airings(self, station_id: str) -> dict[str, int]:
+        """How many times each item airs at a station over the campaign."""
+        counts: dict[str, int] = {}
+        for s in self._by_station.get(station_id, ()):
+            for item in s.items:
+                counts[item] = counts.get(item, 0) + 1
+        return counts
+
+    def rows(self, station_id: str | None = None, date: dt.date | None = None) -> list[tuple[str, str, str, str, str, str]]:
+        """Table rows (see ROW_FIELDS), optionally for one station and/or one date."""
+        sessions = self.for_station(station_id, date) if station_id else (self.on_date(date) if date else self.sessions)
+        return [
+            (s.date.isoformat(), s.time.strftime("%H:%M"), s.station_id, str(s.slot_index + 1), s.audience, ", ".join(s.items))
+            for s in sessions
+        ]
+
+
+@dataclass(frozen=True)
+class _Cycle:
+    """One level's cyclic item sequence (indexes into the items) and its stagger offsets."""
+
+    order: tuple[int, ...]
+    copies: int
+    offsets: tuple[int, ...]
+
+
+def make_plan(
+    schedule: Schedule,
+    items: Sequence[str],
+    priority: Collection[str] = (),
+    duration: Callable[[str, str], float] | None = None,
+    overhead_s: float = 60.0,
+) -> Plan:
+    """Plan every session of the campaign; ConfigError (file:line) when the rules cannot be met."""
+    items = tuple(dict.fromkeys(items))
+    if not items:
+        raise ConfigError([schedule.problem(("stations",), "there are no handbook items to plan")])
+    problems: list[Problem] = []
+    index = {item: i for i, item in enumerate(items)}
+    for i, item in enumerate(schedule.rotation.priority_items):
+        if item not in index:
+            problems.append(schedule.problem(("rotation", "priority_items", i), f"'{item}' is not one of the items to plan"))
+    chosen = set(priority) | set(schedule.rotation.priority_items)
+    prio = frozenset(index[item] for item in chosen if item in index)
+    days = schedule.days()
+    used = list(dict.fromkeys(st.level for st in schedule.stations))
+    measure = _Durations(items, duration or (lambda item, audience: DEFAULT_ITEM_SECONDS))
+    cycles: dict[str, _Cycle] = {}
+    for level in used:
+        audiences = sorted({a for st in schedule.stations if st.level == level for a, _ in st.audiences})
+        problems += _check_caps(schedule, level, audiences, measure, overhead_s)
+        cycle = _level_cycle(schedule, level, len(items), prio, len(days), problems)
+        if cycle is not None:
+            cycles[level] = cycle
+    if problems:
+        raise ConfigError(sorted(problems, key=lambda p: p.line or 0))
+    return _assemble(schedule, items, days, cycles)
+
+
+class _Durations:
+    """duration(item, audience) called once per pair and kept sorted, longest first."""
+
+    def __init__(self, items: tuple[str, ...], duration: Callable[[str, str], float]):
+        self.items, self.duration = items, duration
+        self.cache: dict[str, list[tuple[float, str]]] = {}
+
+    def longest(self, audience: str) -> list[tuple[float, str]]:
+        if audience not in self.cache:
+            self.cache[audience] = sorted(((float(self.duration(i, audience)), i) for i in self.items), key=lambda t: (-t[0], t[1]))
+        return self.cache[audience]
+
+
+def _check_caps(schedule: Schedule, level: str, audiences: list[str], measure: _Durations, overhead_s: float) -> list[Problem]:
+    """Every slot must fit `items_per_session` of the longest items for each audience that can hear it."""
+    spec = schedule.levels[level]
+    k = spec.items_per_session
+    problems = []
+    for i, slot in enumerate(spec.slots):
+        cap_s = slot.max_minutes * 60
+        worst: tuple[float, str, list[tuple[float, str]]] | None = None
+        for audience in audiences:
+            top = measure.longest(audience)[:k]
+            need = overhead_s + sum(d for d, _ in top)
+            if need > cap_s and (worst is None or need > worst[0]):
+                worst = (need, audience, top)
+        if worst is None:
+            continue
+        need, audience, top = worst
+        one = overhead_s + top[0][0]
+        where = ("levels", level, "slots", i)
+        if one > cap_s:
+            msg = (f"a session cannot fit even one item: '{top[0][1]}' for {audience} takes {top[0][0] / 60:.1f} min, "
+                   f"plus {overhead_s / 60:.1f} min of opening, closing and chimes = {one / 60:.1f} min > max_minutes {slot.max_minutes:g}")
+        else:
+            names = ", ".join(f"'{item}' {d / 60:.1f} min" for d, item in top)
+            msg = (f"{k} items per session do not fit: the longest for {audience} ({names}) plus {overhead_s / 60:.1f} min "
+                   f"of opening, closing and chimes take {need / 60:.1f} min > max_minutes {slot.max_minutes:g}")
+        problems.append(schedule.problem(where, msg))
+    return problems
+
+
+def _level_cycle(schedule: Schedule, level: str, n: int, prio: frozenset[int], n_days: int, problems: list[Problem]) -> _Cycle | None:
+    """The level's cycle, or None after adding a Problem that says why the rules cannot all hold."""
+    rot, spec = schedule.rotation, schedule.levels[level]
+    k, slots = spec.items_per_session, len(spec.slots)
+    per_day = slots * k
+    capacity = n_days * per_day
+    need_apart = _min_spacing(k, rot.min_gap_days, per_day, capacity)
+    before = len(problems)
+    if n * rot.min_airings > capacity:
+        problems.append(schedule.problem(("levels", level), (
+            f"every {level} station must air {n} items x min_airings {rot.min_airings} = {n * rot.min_airings} times, "
+            f"but it has only {capacity} item slots ({n_days} days x {slots} slots x {k} items per session); "
+            "add slots or items_per_session, or lower rotation.min_airings")))
+    if n < need_apart:
+        if need_apart == k:
+            where, why = ("levels", level, "items_per_session"), f"{k} items per session need {k} different items"
+        elif need_apart == capacity:
+            where, why = ("rotation", "min_gap_days"), (
+                f"min_gap_days {rot.min_gap_days} is longer than the {n_days}-day campaign, so all {capacity} airings of a "
+                f"{level} station must be different items")
+        else:
+            where, why = ("rotation", "min_gap_days"), (
+                f"with min_gap_days {rot.min_gap_days}, a {level} station airing {per_day} items a day ({slots} slots x {k}) "
+                f"needs {need_apart} different items to go {rot.min_gap_days} days without a repeat")
+        problems.append(schedule.problem(where, f"{why}, but there are only {n}; lower min_gap_days or items_per_session"))
+    if len(problems) > before:
+        return None
+    for copies in range(max(1, rot.priority_weight) if prio else 1, 0, -1):
+        length = n + (copies - 1) * len(prio)
+        if rot.min_airings * length > capacity:
+            continue
+        order = _cycle_order(n, prio, copies)
+        if copies == 1 or _spacing(order) >= need_apart:
+            break
+    if prio and copies < rot.priority_weight:
+        log.info("%s: priority items air %dx, not %dx: the gap and min_airings rules leave no more room", level, copies, rot.priority_weight)
+    offsets = _stagger_offsets(order, k) if rot.stagger else (0,)
+    return _Cycle(order=order, copies=copies, offsets=offsets)
+
+
+def _min_spacing(k: int, gap_days: int, per_day: int, capacity: int) -> int:
+    """How far apart (in item positions) two airings of one item must be in the cycle."""
+    if gap_days == 0:
+        return k  # never twice in one session
+    # Positions g*per_day apart are always >= g days apart, whatever the station's offset.
+    return max(k, min(gap_days * per_day, capacity))
+
+
+def _cycle_order(n: int, prio: frozenset[int], copies: int) -> tuple[int, ...]:
+    """Items in handbook order; with copies > 1, `copies` rounds each holding every priority item once."""
+    if copies == 1 or not prio:
+        return tuple(range(n))
+    top = sorted(prio)
+    rest = [i for i in range(n) if i not in prio]
+    order: list[int] = []
+    for r in range(copies):
+        chunk = rest[r * len(rest) // copies:(r + 1) * len(rest) // copies]
+        length = len(top) + len(chunk)
+        # Priority item j sits at the same relative place in every round, so its copies stay a round apart.
+        at = {j * length // len(top): item for j, item in enumerate(top)}
+        others = iter(chunk)
+        order.extend(at[p] if p in at else next(others) for p in range(length))
+    return tuple(order)
+
+
+def _spacing(order: Sequence[int]) -> int:
+    """The smallest cyclic distance between two positions holding the same item."""
+    length, last, first = len(order), {}, {}
+    best = length
+    for p, item in enumerate(order):
+        if item in last:
+            best = min(best, p - last[item])
+        else:
+            first[item] = p
+        last[item] = p
+    for item, p in first.items():
+        if last[item] != p:
+            best = min(best, length - last[item] + p)
+    return best
+
+
+def _stagger_offsets(order: tuple[int, ...], k: int) -> tuple[int, ...]:
+    """Start offsets into the cycle such that stations on different offsets never share an item in a session."""
+    length = len(order)
+    where: dict[int, list[int]] = {}
+    for p, item in enumerate(order):
+        where.setdefault(item, []).append(p)
+    same = {0} | {(b - a) % length for ps in where.values() for a in ps for b in ps if a != b}
+    # Offsets d apart clash when some item sits d+t positions further on, |t| < k (two windows of k).
+    clash = [any((d + t) % length in same for t in range(-k + 1, k)) for d in range(length)]
+    chosen = [0]
+    for cand in range(1, length):
+        if all(not clash[(cand - o) % length] for o in chosen):
+            chosen.append(cand)
+    return tuple(chosen)
+
+
+def _audience_turns(mix: tuple[tuple[str, int], ...], count: int) -> tuple[str, ...]:
+    """Smooth weighted round-robin over the audience mix: weight 2 gets twice the turns, evenly spread."""
+    names = [a for a, _ in mix]
+    weights = [w for _, w in mix]
+    total = sum(weights)
+    current = [0] * len(mix)
+    out = []
+    for _ in range(count):
+        for i, w in enumerate(weights):
+            current[i] += w
+        pick = max(range(len(mix)), key=current.__getitem__)  # first of equals: deterministic
+        current[pick] -= total
+        out.append(names[pick])
+    return tuple(out)
+
+
+def _stagger_groups(schedule: Schedule) -> dict[str, int]:
+    """Each station's place within its district group (the district station first, then its communes)."""
+    place: dict[str, int] = {}
+    seen: dict[tuple, int] = {}
+    for st in sorted(schedule.stations, key=lambda s: s.district is not None):  # district stations first
+        spec = schedule.levels[st.level]
+        # Only stations sharing slot times and items per session can collide slot for slot.
+        key = (st.district or st.id, spec.items_per_session, tuple(s.time for s in spec.slots))
+        place[st.id] = seen.get(key, 0)
+        seen[key] = place[st.id] + 1
+    return place
+
+
+def _assemble(schedule: Schedule, items: tuple[str, ...], days: list[dt.date], cycles: dict[str, _Cycle]) -> Plan:
+    place = _stagger_groups(schedule)
+    windows: dict[tuple[str, int], tuple[tuple[str, ...], ...]] = {}
+    turns: dict[tuple[tuple[tuple[str, int], ...], int], tuple[str, ...]] = {}
+    sessions: list[Session] = []
+    for st in schedule.stations:
+        spec = schedule.levels[st.level]
+        cycle = cycles[st.level]
+        offset = _offset(cycle, place[st.id], spec.items_per_session)
+        per_station = len(days) * len(spec.slots)
+        if (st.level, offset) not in windows:  # shared by every station on this offset: few distinct ones
+            windows[(st.level, offset)] = _windows(cycle.order, offset, spec.items_per_session, per_station, items)
+        if (st.audiences, per_station) not in turns:
+            turns[(st.audiences, per_station)] = _audience_turns(st.audiences, per_station)
+        picks, audiences = windows[(st.level, offset)], turns[(st.audiences, per_station)]
+        n = 0
+        for day in days:
+            for si, slot in enumerate(spec.slots):
+                sessions.append(Session(day, st.id, si, slot.time, audiences[n], picks[n]))
+                n += 1
+    log.info("planned %d sessions for %d stations over %d days", len(sessions), len(schedule.stations), len(days))
+    return Plan(sessions=tuple(sessions))
+
+
+def _offset(cycle: _Cycle, place: int, k: int) -> int:
+    """The station's start offset; past the clash-free ones, shift by a session so repeats stay rare."""
+    n = len(cycle.offsets)
+    return (cycle.offsets[place % n] + (place // n) * k) % len(cycle.order)
+
+
+def _windows(order: tuple[int, ...], offset: int, k: int, count: int, items: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    length = len(order)
+    return tuple(tuple(items[order[(offset + s * k + i) % length]] for i in range(k)) for s in range(count))

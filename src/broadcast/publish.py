@@ -1,0 +1,423 @@
+"""The campaign build: plan -> scripts -> shared segments -> one MP3 per station session -> pages.
+
+Incremental (a segment or programme whose inputs did not change is not touched), atomic (files appear
+whole, the manifest is written last) and tidy (it removes only files its previous manifest lists)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .atomic import sweep_partials, write_bytes_atomic, write_text_atomic
+from .errors import ConfigError, InputError, Problem, PublishError
+from .pages import PageSession, write_pages
+from .script import Script, render_script
+from .segments import SEGMENTS_DIR, SegmentResult, SegmentSpec, produce_all, segment_path
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build; flags that mirror schedule.yaml default to None so the file wins."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    stations: tuple[str, ...] = ()
+    engine: str | None = None
+    mode: str | None = None  # "full" | "segments"
+    workers: int | None = None
+    cache_dir: Path | None = None
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the CLI and for tests."""
+
+    sessions: int = 0
+    segments_total: int = 0
+    segments_made: int = 0
+    tts_calls: int = 0
+    encodes: int = 0
+    programmes_written: int = 0
+    programmes_kept: int = 0
+    files_removed: int = 0
+    total_bytes: int = 0
+    total_seconds: float = 0.0
+    engines: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    output: Path | None = None
+
+
+    def summary(self) -> str:
+        """One paragraph for the terminal."""
+        engines = ", ".join(f"{k}: {v}" for k, v in sorted(self.engines.items())) or "none"
+        return (f"{self.sessions} sessions -> {self.output}\n"
+                f"segments: {self.segments_total} ({self.segments_made} made, {self.tts_calls} synthesis calls, "
+                f"{self.encodes} encodes)\n"
+                f"programmes: {self.programmes_written} written, {self.programmes_kept} unchanged, "
+                f"{self.files_removed} old files removed\n"
+                f"audio: {self.total_seconds / 3600:.1f} hours, {self.total_bytes / 1e6:.0f} MB; engines: {engines}")
+
+
+def parse_date(value: str | None, flag: str) -> dt.date | None:
+    """A YYYY-MM-DD command-line date, or a ConfigError naming the flag."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{flag}: '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One station session as it will be published."""
+
+    date: dt.date
+    time: dt.time
+    station_id: str
+    audience: str
+    items: tuple[str, ...]
+    segment_keys: tuple[str, ...]
+    script_text: str
+    key: str
+
+    @property
+    def stem(self) -> str:
+        return f"{self.station_id}_{self.date.isoformat()}_{self.time.strftime('%Hh%M')}"
+
+    def path(self, ext: str) -> str:
+        # The content key in the name keeps old files valid until the new manifest replaces them.
+        return f"{self.date.isoformat()}/{self.station_id}/{self.stem}-{self.key[:8]}.{ext}"
+
+
+def _load_manifest(out: Path) -> dict:
+    path = out / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") == MANIFEST_FORMAT:
+            return data
+        log.warning("%s has another format; starting afresh", path)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:
+        log.warning("%s unreadable (%s); starting afresh", path, exc)
+    return {"segments": {}, "programmes": [], "files": [], "retired": []}
+
+
+def _inside(out: Path, rel: str) -> Path | None:
+    """`out/rel` if it stays inside `out` (a manifest is data: never trust it to point elsewhere)."""
+    target = (out / rel).resolve()
+    return target if out.resolve() in target.parents else None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _playlist(programme: Programme, segments: dict[str, dict], title: str) -> str:
+    lines = ["#EXTM3U", f"#PLAYLIST:{title}"]
+    for key in programme.segment_keys:
+        seg = segments[key]
+        lines += [f"#EXTINF:{seg['duration_s']:.2f},{seg.get('label', '')}", f"../../{seg['file']}"]
+    return "\n".join(lines) + "\n"
+
+
+class _Builder:
+    def __init__(self, project, options: BuildOptions, progress: Progress | None):
+        if project.schedule is None:
+            raise ConfigError("no schedule.yaml: pass --config FILE or run in the folder that has one")
+        self.project = project
+        self.schedule = schedule = project.schedule
+        self.options = options
+        self.progress = progress or (lambda stage, done, total: None)
+        self.out = schedule.output
+        self.mode = options.mode or schedule.publish
+        self.report = BuildReport(output=self.out)
+        self.voice_base = project.voice_settings(engine=options.engine)
+        self.audio_base = project.audio_settings()
+        self.chime_default = schedule.audio.chime
+        self.cache_dir = options.cache_dir or project.cache_dir
+        self._scripts: dict[tuple[str, str, str], Script] = {}
+        self._speech: dict[str, str] = {}
+
+    # -- gather -------------------------------------------------------------------------------
+    def _days(self) -> tuple[dt.date, dt.date]:
+        c = self.schedule.campaign
+        start, end = self.options.start or c.start, self.options.end or c.end
+        problems = []
+        if start < c.start or start > c.end:
+            problems.append(Problem("--from", None, "", f"{start} is outside the campaign ({c.start} to {c.end})"))
+        if end < c.start or end > c.end:
+            problems.append(Problem("--to", None, "", f"{end} is outside the campaign ({c.start} to {c.end})"))
+        if end < start:
+            problems.append(Problem("--to", None, "", f"{end} is before --from {start}"))
+        if problems:
+            raise ConfigError(problems)
+        return start, end
+
+    def _stations(self) -> set[str]:
+        known = [s.id for s in self.schedule.stations]
+        for sid in self.options.stations:
+            if sid not in known:
+                import difflib
+
+                close = difflib.get_close_matches(sid, known, n=1)
+                hint = f" did you mean '{close[0]}'?" if close else ""
+                raise ConfigError(f"--station: unknown station '{sid}'.{hint}")
+        return set(self.options.stations or known)
+
+    def script(self, station, audience: str, item: str) -> Script:
+        key = (station.id, audience, item)
+        if key not in self._scripts:
+            from .project import station_info
+
+            self._scripts[key] = render_script(self.project.env, self.project.handbook, item, audience,
+                                               station_info(station), self.project.campaign)
+        return self._scripts[key]
+
+    def speech(self, text: str) -> tuple[str, ...]:
+        from .speech import normalize
+
+        out = []
+        for paragraph in text.split("\n\n"):
+            if paragraph not in self._speech:
+                self._speech[paragraph] = normalize(paragraph, self.project.lexicon)
+            out.append(self._speech[paragraph])
+        return tuple(p for p in out if p.strip())
+
+    def segment(self, kind: str, text: str, station, audience: str, label: str) -> SegmentSpec:
+        tempo = self.schedule.voice.tempo_for(audience)
+        voice = replace(self.voice_base, region=station.region)
+        return SegmentSpec(kind, self.speech(text), voice, replace(self.audio_base, tempo=tempo), label)
+
+    def chime(self, station) -> SegmentSpec:
+        jingle = station.jingle or self.chime_default
+        return SegmentSpec("chime", (), self.voice_base, replace(self.audio_base, chime=jingle), f"chime {station.id if station.jingle else ''}".strip())
+
+    def gather(self, plan) -> tuple[list[Programme], dict[str, SegmentSpec]]:
+        start, end = self._days()
+        wanted = self._stations()
+        specs: dict[str, SegmentSpec] = {}
+        programmes: list[Programme] = []
+        problems: list[Problem] = []
+        sessions = [s for s in plan.sessions if start <= s.date <= end and s.station_id in wanted]
+        for n, session in enumerate(sessions):
+            station = self.schedule.station(session.station_id)
+            try:
+                scripts = [self.script(station, session.audience, item) for item in session.items]
+                chime = self.chime(station)
+                parts = [chime, self.segment("opening", scripts[0].section("opening"), station, session.audience,
+                                             f"opening {station.id}/{session.audience}")]
+                parts += [self.segment("body", s.section("body"), station, session.audience, f"body {s.item_id}/{session.audience}")
+                          for s in scripts]
+                parts += [self.segment("closing", scripts[0].section("closing"), station, session.audience,
+                                       f"closing {station.id}/{session.audience}"), chime]
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            keys = tuple(p.key for p in parts)
+            for p, k in zip(parts, keys):
+                specs.setdefault(k, p)
+            text = "\n\n".join([scripts[0].section("opening"), *(s.section("body") for s in scripts), scripts[0].section("closing")])
+            pkey = hashlib.sha256(json.dumps([keys, session.date.isoformat(), session.time.isoformat(), station.id,
+                                              station.name, self.schedule.campaign.name, session.items]).encode()).hexdigest()
+            programmes.append(Programme(session.date, session.time, station.id, session.audience, tuple(session.items),
+                                        keys, text, pkey))
+            if n % 200 == 0:
+                self.progress("scripts", n + 1, len(sessions))
+        if problems:
+            unique = list(dict.fromkeys(problems))
+            raise InputError(unique)
+        self.progress("scripts", len(sessions), len(sessions))
+        return programmes, specs
+
+    # -- produce ------------------------------------------------------------------------------
+    def produce(self, specs: dict[str, SegmentSpec], previous: dict) -> dict[str, dict]:
+        from .audio import mp3_info
+
+        known: dict[str, dict] = {}
+        todo: list[SegmentSpec] = []
+        for key, spec in specs.items():
+            record = previous.get(key)
+            path = segment_path(self.out, key)
+            if record and path.is_file() and path.stat().st_size == record.get("bytes"):
+                known[key] = {**record, "label": spec.label}
+                continue
+            if path.is_file():  # made by a build that was stopped before its manifest: check, then adopt
+                try:
+                    info = mp3_info(path)
+                    known[key] = {"file": f"{SEGMENTS_DIR}/{path.name}", "duration_s": info.duration_s,
+                                  "sha256": _sha256(path), "bytes": path.stat().st_size, "engines": [],
+                                  "kind": spec.kind, "label": spec.label}
+                    continue
+                except Exception as exc:  # a damaged file is redone, never trusted
+                    log.warning("segment %s unreadable (%s): redoing it", path.name, exc)
+            todo.append(spec)
+        self.report.segments_total = len(specs)
+        if todo:
+            workers = self.options.workers or (1 if len(todo) < 4 else min(2, os.cpu_count() or 1))
+            results, failures = produce_all(todo, self.out, self.cache_dir, workers,
+                                            progress=lambda d, t: self.progress("voicing", d, t))
+            self.report.failures.extend(failures)
+            for r in results:
+                known[r.key] = {"file": r.file, "duration_s": r.duration_s, "sha256": r.sha256, "bytes": r.bytes,
+                                "engines": list(r.engines), "kind": specs[r.key].kind, "label": specs[r.key].label}
+                self.report.segments_made += 1
+                self.report.tts_calls += r.tts_calls
+                self.report.encodes += r.encodes
+        return known
+
+    # -- assemble -----------------------------------------------------------------------------
+    def assemble(self, programmes: list[Programme], segments: dict[str, dict], previous: list[dict]) -> list[dict]:
+        from .audio import Tags, join_mp3
+
+        old = {p["key"]: p for p in previous}
+        records = []
+        campaign = self.schedule.campaign
+        for n, prog in enumerate(programmes):
+            if any(k not in segments for k in prog.segment_keys):
+                self.report.failures.append(f"{prog.stem}: not published, a segment failed")
+                continue
+            station = self.schedule.station(prog.station_id)
+            titles = [self.project.handbook.item(i).title for i in prog.items]
+            record = {"key": prog.key, "date": prog.date.isoformat(), "time": prog.time.strftime("%H:%M"),
+                      "station": station.id, "station_name": station.name, "level": station.level,
+                      "audience": prog.audience, "items": list(prog.items), "titles": titles,
+                      "segments": list(prog.segment_keys), "playlist": prog.path("m3u8"), "script": prog.path("txt"),
+                      "duration_s": round(sum(segments[k]["duration_s"] for k in prog.segment_keys), 3),
+                      "engines": sorted({e for k in prog.segment_keys for e in segments[k].get("engines", [])})}
+            audio_rel = prog.path("mp3") if self.mode == "full" else None
+            previous_record = old.get(prog.key)
+            reusable = previous_record is not None and previous_record.get("file") == audio_rel and all(
+                (self.out / rel).is_file() for rel in (record["playlist"], record["script"], *(filter(None, [audio_rel]))))
+            if audio_rel and reusable and (self.out / audio_rel).stat().st_size == previous_record.get("bytes"):
+                record.update(file=audio_rel, sha256=previous_record["sha256"], bytes=previous_record["bytes"])
+                self.report.programmes_kept += 1
+            elif not audio_rel and reusable:
+                record.update(file=None)
+                self.report.programmes_kept += 1
+            else:
+                title = f"{station.name}, {prog.time.strftime('%H:%M')} ngày {prog.date.day}/{prog.date.month}/{prog.date.year}"
+                write_text_atomic(self.out / record["playlist"], _playlist(prog, segments, title))
+                write_text_atomic(self.out / record["script"], f"{title}\n{campaign.name}\n\n{prog.script_text}\n")
+                record["file"] = audio_rel
+                if audio_rel:
+                    tags = Tags(title=title, station=station.name, campaign=campaign.name, date=prog.date.isoformat(),
+                                items=prog.items, engine=",".join(record["engines"]),
+                                comment="Phát thanh phòng, chống lừa đảo trực tuyến")
+                    target = self.out / audio_rel
+                    join_mp3([self.out / segments[k]["file"] for k in prog.segment_keys], target, tags)
+                    record.update(sha256=_sha256(target), bytes=target.stat().st_size)
+                self.report.programmes_written += 1
+            if record.get("bytes"):
+                self.report.total_bytes += record["bytes"]
+            self.report.total_seconds += record["duration_s"]
+            records.append(record)
+            if n % 50 == 0:
+                self.progress("programmes", n + 1, len(programmes))
+        self.progress("programmes", len(programmes), len(programmes))
+        return records
+
+
+def _page_sessions(records: list[dict]) -> list[PageSession]:
+    out = []
+    for r in records:
+        date, time = dt.date.fromisoformat(r["date"]), dt.time.fromisoformat(r["time"])
+        out.append(PageSession(date, time, r["station"], r["station_name"], r["level"], r["audience"], tuple(r["titles"]),
+                               r["duration_s"], r.get("file"), r["playlist"], r["script"],
+                               f"{r['station']}_{r['date']}_{time.strftime('%Hh%M')}.mp3"))
+    return out
+
+
+def build(project, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildReport:
+    """Build every programme of the campaign (or the selected dates/stations) into the output folder."""
+    from .plan import make_plan
+
+    b = _Builder(project, options, progress)
+    out = b.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        swept = sweep_partials(out)
+        if swept:
+            log.info("removed %d partial files left by an interrupted build", swept)
+        manifest = _load_manifest(out)
+        durations = _known_durations(manifest)
+        handbook = project.handbook
+        priority = set(b.schedule.rotation.priority_items)
+        plan = make_plan(b.schedule, handbook.item_ids, priority, duration=durations or None)
+        programmes, specs = b.gather(plan)
+        b.report.sessions = len(programmes)
+        segments = b.produce(specs, manifest.get("segments", {}))
+        records = b.assemble(programmes, segments, manifest.get("programmes", []))
+        for rec in records:
+            for e in rec["engines"]:
+                b.report.engines[e] = b.report.engines.get(e, 0) + 1
+        written = write_pages(out, b.schedule.campaign.name, b.schedule.campaign.province, b.schedule.days(),
+                              _page_sessions(records), dt.datetime.now(dt.timezone.utc))
+        files = sorted({*(s["file"] for s in segments.values()),
+                        *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p),
+                        *(str(p.relative_to(out)) for p in written)})
+        old_files = set(manifest.get("files", [])) | set(manifest.get("retired", []))
+        retired = sorted(old_files - set(files) - {MANIFEST})
+        new_manifest = {"format": MANIFEST_FORMAT, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                        "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
+                        "programmes": records, "files": files, "retired": retired}
+        write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+        b.report.files_removed = _remove(out, retired)
+        if retired and b.report.files_removed == len(retired):
+            new_manifest["retired"] = []
+            write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+    except OSError as exc:
+        raise PublishError(f"{exc.filename or out}: {exc.strerror or exc}; files already published are kept") from None
+    return b.report
+
+
+def _known_durations(manifest: dict) -> Callable[[str, str], float] | None:
+    """Real body durations per (item, audience) from the previous build, for the planner's caps."""
+    table: dict[tuple[str, str], float] = {}
+    for seg in manifest.get("segments", {}).values():
+        label = seg.get("label", "")
+        if seg.get("kind") == "body" and label.startswith("body "):
+            item, _, audience = label[5:].partition("/")
+            table[(item, audience)] = max(table.get((item, audience), 0.0), float(seg.get("duration_s", 0.0)))
+    if not table:
+        return None
+    return lambda item, audience: table.get((item, audience), 150.0)
+
+
+def _remove(out: Path, rels: Sequence[str]) -> int:
+    removed = 0
+    for rel in rels:
+        target = _inside(out, rel)
+        if target is None:
+            log.warning("manifest lists %s outside %s: left alone", rel, out)
+            continue
+        try:
+            target.unlink()
+            removed += 1
+        except FileNotFoundError:
+            removed += 1
+        except OSError as exc:
+            log.warning("could not remove %s: %s", target, exc)
+            continue
+        parent = target.parent
+        while parent != out.resolve() and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return removed

@@ -1,0 +1,184 @@
+"""Broadcast scripts from Jinja2 templates: editors' folder first, packaged defaults second."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+import jinja2
+
+from .content import AUDIENCE_LABELS, Handbook, Item, check_audience
+from .errors import Problem, TemplateError
+
+log = logging.getLogger(__name__)
+
+SECTIONS = ("opening", "body", "closing")
+_MARKER = re.compile(r"^§(\w+)§\s*$", re.MULTILINE)
+DEFAULT_PREFIX = "default"
+DEFAULT_SPM = 165  # a calm announcer: 150-180 syllables (Vietnamese words) a minute
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    """What a template knows of the station: its on-air name, level and locality."""
+
+    name: str
+    level: str = "commune"  # "district" | "commune"
+    locality: str = ""
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    name: str
+    start: dt.date
+    end: dt.date
+    province: str = ""
+    organizer: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    text: str  # paragraphs separated by one blank line
+
+
+@dataclass(frozen=True)
+class Script:
+    """A rendered script for one item and audience."""
+
+    item_id: str
+    audience: str
+    template: str
+    sections: tuple[Section, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(s.text for s in self.sections if s.text)
+
+    def section(self, name: str) -> str:
+        return next((s.text for s in self.sections if s.name == name), "")
+
+
+def packaged_templates() -> Path:
+    """The folder of the packaged default templates."""
+    return Path(str(resources.files("broadcast").joinpath("templates")))
+
+
+def _vndate(value: dt.date, same_year_as: dt.date | None = None) -> str:
+    """20/7/2023; just 1/7 when the year is said by the date it is paired with."""
+    if same_year_as is not None and same_year_as.year == value.year:
+        return f"{value.day}/{value.month}"
+    return f"{value.day}/{value.month}/{value.year}"
+
+
+def _sentences(values: Sequence[str]) -> str:
+    return " ".join(values)
+
+
+def _capfirst(value: str) -> str:
+    return value[:1].upper() + value[1:]
+
+
+def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
+    """A Jinja2 environment searching each user folder, then the packaged defaults (also as `default/`)."""
+    packaged = jinja2.FileSystemLoader(str(packaged_templates()))
+    users = [jinja2.FileSystemLoader(str(d)) for d in user_dirs if Path(d).is_dir()]
+    loader = jinja2.ChoiceLoader([*users, jinja2.PrefixLoader({DEFAULT_PREFIX: packaged}), packaged])
+    env = jinja2.Environment(
+        loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, autoescape=False,
+    )
+    env.filters.update(vndate=_vndate, sentences=_sentences, capfirst=_capfirst)
+    env.globals["search_path"] = [str(d) for d in user_dirs] + [str(packaged_templates())]
+    return env
+
+
+def _template_error(env: jinja2.Environment, name: str, exc: Exception) -> TemplateError:
+    if isinstance(exc, jinja2.TemplateNotFound):
+        searched = ", ".join(env.globals["search_path"])  # type: ignore[arg-type]
+        return TemplateError(f"template '{exc.name}' not found (searched: {searched})")
+    # Find the template frame in the traceback to name the file and line.
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateError([Problem(exc.filename or exc.name or name, exc.lineno, "", f"template syntax error: {exc.message}")])
+    tb, where = exc.__traceback__, (name, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or "<template>" in filename:
+            where = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return TemplateError([Problem(where[0], where[1], "", f"template error: {exc}")])
+
+
+def _tidy(text: str) -> str:
+    """Join each paragraph's lines into one, one blank line between paragraphs, NFC."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return unicodedata.normalize("NFC", "\n\n".join(p for p in paragraphs if p))
+
+
+def split_sections(rendered: str) -> tuple[Section, ...]:
+    """Cut rendered text at its `§name§` markers; text without markers is all body."""
+    parts = _MARKER.split(rendered)
+    if len(parts) == 1:
+        return (Section("body", _tidy(rendered)),)
+    sections = [Section(parts[i], _tidy(parts[i + 1])) for i in range(1, len(parts) - 1, 2)]
+    head = _tidy(parts[0])
+    if head:
+        sections.insert(0, Section("opening", head))
+    return tuple(sections)
+
+
+def render_script(
+    env: jinja2.Environment, handbook: Handbook, item: Item | str, audience: str,
+    station: StationInfo, campaign: CampaignInfo,
+) -> Script:
+    """Render one item for one audience at one station; template problems raise TemplateError."""
+    audience = check_audience(audience)
+    item = handbook.item(item) if isinstance(item, str) else item
+    name = f"{audience}.j2"
+    context = {
+        "item": item, "group": handbook.group(item.group), "audience": audience,
+        "audience_label": AUDIENCE_LABELS[audience], "station": station, "campaign": campaign,
+        "channels": handbook.channels, "after_scam_title": handbook.after_scam_title,
+        "after_scam_steps": handbook.after_scam_steps, "handbook": handbook,
+    }
+    try:
+        template = env.get_template(name)
+        rendered = template.render(context)
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:
+        raise _template_error(env, name, exc) from None
+    return Script(item.id, audience, template.filename or name, split_sections(rendered))
+
+
+def export_templates(dest: Path, overwrite: bool = False) -> list[Path]:
+    """Copy the packaged templates into `dest` for editing; existing files are kept unless `overwrite`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for src in sorted(packaged_templates().glob("*.j2")):
+        target = dest / src.name
+        if target.exists() and not overwrite:
+            log.info("kept existing %s", target)
+            continue
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(src, tmp)
+        tmp.replace(target)
+        written.append(target)
+    return written
+
+
+def count_syllables(text: str) -> int:
+    """Spoken syllables: words of the speech-ready text (numbers and codes read out as words)."""
+    from .speech import normalize  # late import: the speech stage is heavier and optional here
+
+    return len(re.findall(r"[^\W_]+", normalize(text)))
+
+
+def reading_seconds(text: str, syllables_per_minute: int = DEFAULT_SPM) -> float:
+    """Estimated reading time of `text` at a speaking rate in syllables a minute."""
+    return count_syllables(text) * 60.0 / syllables_per_minute

@@ -1,0 +1,183 @@
+"""Shared, content-addressed segments: speech-ready text -> voice -> mastered MP3, named by a hash of
+everything that changes the sound, so the same segment is never voiced or encoded twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .atomic import atomic_path
+from .errors import AudioError, BroadcastError, TTSError
+
+log = logging.getLogger(__name__)
+
+# Bump when the audio pipeline changes in a way that changes the sound of the same inputs.
+PIPELINE_VERSION = "1"
+SEGMENTS_DIR = "segments"
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """What one segment is made of: paragraphs of speech-ready text, or a chime."""
+
+    kind: str  # "opening" | "body" | "closing" | "chime"
+    paragraphs: tuple[str, ...]  # speech-ready text, one entry per paragraph (empty for a chime)
+    voice: "VoiceSettings"  # noqa: F821 - broadcast.tts.VoiceSettings
+    audio: "AudioSettings"  # noqa: F821 - broadcast.audio.AudioSettings
+    label: str = ""  # for logs and the manifest: "body khoa-sim/elderly"
+    meta: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def key(self) -> str:
+        """sha256 over everything that changes the sound of this segment."""
+        return segment_key(self)
+
+
+def _file_digest(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot read the jingle file ({exc.strerror})") from None
+
+
+_DIGESTS: dict[Path, str] = {}
+
+
+def segment_key(spec: SegmentSpec) -> str:
+    voice = asdict(spec.voice)
+    for timing in ("timeout_s", "retries", "backoff_s", "min_interval_s", "probe_timeout_s"):
+        voice.pop(timing, None)  # how long we wait for gTTS does not change the sound
+    audio = asdict(spec.audio)
+    chime = audio.pop("chime", None)
+    if chime is not None:
+        path = Path(chime)
+        audio["chime"] = _DIGESTS.setdefault(path, _file_digest(path))
+    if spec.kind != "chime":
+        audio.pop("chime", None)
+    payload = {"v": PIPELINE_VERSION, "kind": "chime" if spec.kind == "chime" else "speech",
+               "text": spec.paragraphs, "voice": voice if spec.kind != "chime" else None, "audio": audio}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    key: str
+    file: str  # relative to the output folder
+    duration_s: float
+    sha256: str
+    bytes: int
+    engines: tuple[str, ...]
+    tts_calls: int
+    encodes: int
+
+
+def segment_path(out: Path, key: str) -> Path:
+    return out / SEGMENTS_DIR / f"{key[:20]}.mp3"
+
+
+# One engine and cache per process: espeak-ng has global state and is not thread-safe.
+_WORKER: dict[str, object] = {}
+
+
+def _worker_cache(cache_dir: Path | None):
+    from .tts import SynthesisCache
+
+    if cache_dir is None:
+        return None
+    cache = _WORKER.get("cache")
+    if cache is None or getattr(cache, "root", None) != cache_dir:
+        cache = SynthesisCache(cache_dir)
+        _WORKER["cache"] = cache
+    return cache
+
+
+def _worker_engine(voice):
+    from .tts import open_engine
+
+    engines = _WORKER.setdefault("engines", {})
+    if voice not in engines:  # type: ignore[operator]
+        engines[voice] = open_engine(voice)  # type: ignore[index]
+    return engines[voice]  # type: ignore[index]
+
+
+def produce_segment(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> SegmentResult:
+    """Voice (through the synthesis cache), master and encode one segment into out/segments/."""
+    from . import audio
+    from .speech import split_for_voice
+    from .tts import voice_pieces
+
+    key = spec.key
+    path = segment_path(out, key)
+    calls, engines = 0, set()
+    if spec.kind == "chime":
+        sound = audio.chime(spec.audio)
+    else:
+        cache = _worker_cache(cache_dir)
+        engine = _worker_engine(spec.voice)
+        before = getattr(engine, "calls", None)
+        sections = []
+        for paragraph in spec.paragraphs:
+            voiced = voice_pieces(split_for_voice(paragraph), spec.voice, cache, engine=engine)
+            engines.update(v.engine for v in voiced)
+            sections.append([v.audio for v in voiced])
+        calls = _engine_calls(engine, before, cache)
+        sound = audio.master(audio.build_speech(sections, spec.audio), spec.audio)
+    tags = audio.Tags(title=spec.label or spec.kind, engine=",".join(sorted(engines)), comment=f"segment {key[:20]}")
+    audio.export_mp3(sound, path, tags, spec.audio)
+    data = path.read_bytes()
+    info = audio.mp3_info(path)
+    return SegmentResult(key, f"{SEGMENTS_DIR}/{path.name}", info.duration_s, hashlib.sha256(data).hexdigest(),
+                         len(data), tuple(sorted(engines)), calls, 1)
+
+
+def _engine_calls(engine, before, cache) -> int:
+    after = getattr(engine, "calls", None)
+    if isinstance(before, int) and isinstance(after, int):
+        return after - before
+    return 0
+
+
+def _produce_safely(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> SegmentResult | str:
+    try:
+        return produce_segment(spec, out, cache_dir)
+    except BroadcastError as exc:
+        return f"{spec.label or spec.kind}: {exc}"
+    except OSError as exc:  # a full disk, permissions: the build reports it, the rest continues
+        return f"{spec.label or spec.kind}: {exc.strerror or exc} ({exc.filename or ''})"
+
+
+def produce_all(specs: Sequence[SegmentSpec], out: Path, cache_dir: Path | None, workers: int = 1,
+                progress: Callable[[int, int], None] | None = None) -> tuple[list[SegmentResult], list[str]]:
+    """Produce every spec, in worker processes when `workers` > 1; return results and failure messages."""
+    results: list[SegmentResult] = []
+    failures: list[str] = []
+    done = 0
+
+    def collect(outcome: SegmentResult | str) -> None:
+        nonlocal done
+        done += 1
+        (failures if isinstance(outcome, str) else results).append(outcome)  # type: ignore[arg-type]
+        if progress:
+            progress(done, len(specs))
+
+    if workers <= 1 or len(specs) <= 1:
+        for spec in specs:
+            collect(_produce_safely(spec, out, cache_dir))
+        return results, failures
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for outcome in pool.map(_produce_safely, specs, [out] * len(specs), [cache_dir] * len(specs), chunksize=1):
+            collect(outcome)
+    return results, failures
+
+
+def default_workers() -> int:
+    """Worker processes for voicing: one per core, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
