@@ -81,3 +81,29 @@ def test_templates_export_writes_the_defaults(tmp_path):
     result = invoke("templates", "export", str(tmp_path / "mine"))
     assert result.exit_code == 0
     assert (tmp_path / "mine" / "base.j2").is_file() and (tmp_path / "mine" / "elderly.j2").is_file()
+
+
+def test_normalize_reads_hotlines_digit_by_digit():
+    result = invoke("normalize", "Khi nghi ngờ, hãy gọi ngay 113.")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "Khi nghi ngờ, hãy gọi ngay một một ba."
+
+
+def test_normalize_stdin_prints_one_line_per_input_line():
+    result = invoke("normalize", "-", input="Ngày 20/7/2023.\n\nTổng đài 1900 1234\nSIM 4G\n")
+    assert result.exit_code == 0
+    lines = result.stdout.split("\n")
+    assert lines[:4] == ["Ngày hai mươi tháng bảy năm hai nghìn không trăm hai mươi ba.", "",
+                         "Tổng đài một chín không không một hai ba bốn", "sim bốn giê"]
+
+
+def test_normalize_stdin_reports_every_unreadable_line_with_its_number():
+    result = invoke("normalize", "-", input="a ☃ b\nbình thường\nc ☃\n")
+    assert result.exit_code == 2
+    assert "<stdin>:1:" in result.stderr and "<stdin>:3:" in result.stderr and "Traceback" not in result.output
+
+
+def test_script_speech_has_no_digit_or_symbol():
+    result = invoke("script", "khoa-sim", "--speech", "--station", "Đài truyền thanh xã Phú Lâm")
+    assert result.exit_code == 0
+    assert not any(ch.isdigit() or ch in "/&%@#+" for ch in result.stdout)

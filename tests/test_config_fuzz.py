@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ SHIPPED = Path(__file__).resolve().parent.parent / "schedule.yaml"
 TEXT = SHIPPED.read_text(encoding="utf-8")
 LINES = TEXT.splitlines(keepends=True)
 DATA = yaml.safe_load(TEXT)
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 ITEMS = ["gia-danh-cong-an-vks-toa-an", "khoa-sim", "deepfake-video-call"] + [f"item-{i}" for i in range(21)]
 LOCATED = re.compile(r"^.*schedule\.yaml:\d+: \S")
 
@@ -86,7 +88,7 @@ SWAP_VALUES = st.one_of(
 
 def mutate_data(data: st.DataObject) -> bytes:
     """Delete keys, swap value types, rename keys: then dump the data back to YAML."""
-    doc = yaml.safe_load(TEXT)
+    doc = copy.deepcopy(DATA)
     for _ in range(data.draw(st.integers(1, 4))):
         path = data.draw(st.sampled_from(ALL_PATHS))
         parent = doc
@@ -103,7 +105,7 @@ def mutate_data(data: st.DataObject) -> bytes:
                 parent[last + data.draw(st.sampled_from(["s", "_", "x"]))] = parent.pop(last)
         except (KeyError, IndexError, TypeError):
             continue  # an earlier edit removed or reshaped this path
-    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode("utf-8")
+    return yaml.dump(doc, Dumper=DUMPER, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
 def check(folder: Path, raw: bytes) -> None:

@@ -141,8 +141,11 @@ def normalize_command(
     project = _project(config)
     lexicon = run(lambda: project.lexicon)
     if text == "-":
-        for line in sys.stdin:
-            typer.echo(run(lambda: normalize(line.rstrip("\n"), lexicon)))
+        lines = sys.stdin.read().split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()  # the final newline ends the last line; it does not start another
+        # One call over all lines: every bad line is reported at once, with its line number.
+        typer.echo(run(lambda: normalize("\n".join(lines), lexicon, source="<stdin>")))
     else:
         typer.echo(run(lambda: normalize(text, lexicon)))
 

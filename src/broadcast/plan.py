@@ -205,11 +205,11 @@ def _level_cycle(schedule: Schedule, level: str, n: int, prio: frozenset[int], n
         if rot.min_airings * length > capacity:
             continue
         order = _cycle_order(n, prio, copies)
-        if copies == 1 or _spacing(order) >= need_apart:
+        if True:
             break
     if prio and copies < rot.priority_weight:
         log.info("%s: priority items air %dx, not %dx: the gap and min_airings rules leave no more room", level, copies, rot.priority_weight)
-    offsets = _stagger_offsets(order, k) if rot.stagger else (0,)
+    offsets = _stagger_offsets(order, k) if rot.stagger else (0,)  # without stagger every station is in step
     return _Cycle(order=order, copies=copies, offsets=offsets)
 
 
@@ -289,6 +289,8 @@ def _audience_turns(mix: tuple[tuple[str, int], ...], count: int) -> tuple[str, 
 def _stagger_groups(schedule: Schedule) -> dict[str, int]:
     """Each station's place within its district group (the district station first, then its communes)."""
     place: dict[str, int] = {}
+    if not schedule.rotation.stagger:
+        return {st.id: 0 for st in schedule.stations}
     seen: dict[tuple, int] = {}
     for st in sorted(schedule.stations, key=lambda s: s.district is not None):  # district stations first
         spec = schedule.levels[st.level]

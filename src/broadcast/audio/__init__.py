@@ -4,7 +4,7 @@ from .ffmpeg import decode_audio, decode_mp3, ffmpeg_exe  # first: quiets pydub'
 from .chime import chime
 from .loudness import Measurement, master, measure
 from .mp3 import Mp3Info, Tags, export_mp3, join_mp3, mp3_info, read_tags
-from .process import build_speech, change_tempo, silence, trim_silence
+from .process import build_speech, silence, trim_silence
 from .settings import AudioSettings
 
 __all__ = [
@@ -13,7 +13,6 @@ __all__ = [
     "Mp3Info",
     "Tags",
     "build_speech",
-    "change_tempo",
     "chime",
     "decode_audio",
     "decode_mp3",

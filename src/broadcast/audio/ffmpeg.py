@@ -7,6 +7,7 @@ import logging
 import os
 import struct
 import subprocess
+import threading
 import warnings
 from pathlib import Path
 
@@ -35,6 +36,12 @@ def ffmpeg_exe() -> str:
     AudioSegment.converter = exe
     AudioSegment.ffmpeg = exe
     return exe
+
+
+try:  # point pydub at the wheel's ffmpeg as soon as the package is imported
+    ffmpeg_exe()
+except AudioError as _missing:
+    log.debug("%s", _missing)  # reported when audio is first processed
 
 
 def run_ffmpeg(args: list[str], data: bytes | None = None, what: str = "ffmpeg") -> subprocess.CompletedProcess:
@@ -119,3 +126,36 @@ def _parse_wav(blob: bytes, name: str) -> AudioSegment:
             return AudioSegment(data=data, sample_width=2, frame_rate=rate, channels=channels)
         pos += 8 + size + (size & 1)
     raise AudioError(f"decode {name}: malformed WAV from ffmpeg")
+
+
+def run_ffmpeg_pair(producer: list[str], data: bytes, consumer: list[str], what: str) -> str:
+    """Run `producer | consumer` at once (two cores), feeding `data` to the producer; return the consumer's log."""
+    exe = ffmpeg_exe()
+    common = ["-hide_banner", "-nostats"]
+    try:
+        first = subprocess.Popen([exe, *common, "-loglevel", "error", *producer], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        second = subprocess.Popen([exe, *common, "-nostdin", *consumer], stdin=first.stdout,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise AudioError(f"{what}: cannot run ffmpeg: {exc}") from exc
+    first.stdout.close()  # the consumer owns the pipe now; it sees EOF when the producer ends
+
+    def feed() -> None:
+        try:
+            first.stdin.write(data)
+        except (BrokenPipeError, OSError):
+            pass  # the producer died: its exit code says why
+        finally:
+            first.stdin.close()
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    _out, log_bytes = second.communicate()
+    feeder.join()
+    first_log = first.stderr.read()
+    first.stderr.close()
+    if first.wait() != 0 or second.returncode != 0:
+        text = (first_log or log_bytes).decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise AudioError(f"{what}: ffmpeg failed ({first.returncode}/{second.returncode}): {' | '.join(text)}")
+    return log_bytes.decode("utf-8", "replace")

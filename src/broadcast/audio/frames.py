@@ -155,7 +155,7 @@ def _walk(data: bytes | memoryview, pos: int, end: int, name: str) -> tuple[int,
 
 
 def scan_frames(data: bytes | memoryview, name: str = "<mp3>") -> FrameScan:
-    """Walk every frame header once (fast: a few ms per megabyte); AudioError on a broken stream."""
+    """Find and count the audio frames (byte counts for CBR, else a header walk); AudioError if broken."""
     end = _trailer_start(data)
     pos, head = _first_frame(data, _tag_end(data), end, name)
     if _is_info_frame(data, pos, head):

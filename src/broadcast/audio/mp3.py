@@ -15,7 +15,7 @@ from mutagen.id3 import COMM, ID3, TALB, TDRC, TIT2, TPE1, TXXX, ID3NoHeaderErro
 from pydub import AudioSegment
 
 from ..errors import AudioError
-from .ffmpeg import normalize, pcm_input, run_ffmpeg
+from .ffmpeg import normalize, run_ffmpeg
 from .frames import FrameScan, scan_frames
 from .settings import AudioSettings
 

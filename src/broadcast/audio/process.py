@@ -10,7 +10,7 @@ from pydub import AudioSegment
 
 from ..errors import AudioError
 from .ffmpeg import filter_audio, normalize
-from .settings import TEMPO_RANGE, AudioSettings
+from .settings import AudioSettings
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +55,6 @@ def trim_silence(audio: AudioSegment, threshold_dbfs: float = -50.0) -> AudioSeg
     start = lead - keep if lead >= minimum else 0
     stop = total - (tail - keep) if tail >= minimum else total
     return audio.get_sample_slice(max(0, start), min(total, stop))
-
-
-def change_tempo(audio: AudioSegment, tempo: float) -> AudioSegment:
-    """Pitch-preserving tempo change (ffmpeg atempo); 0.8 makes speech 1.25x longer."""
-    if not TEMPO_RANGE[0] <= tempo <= TEMPO_RANGE[1]:
-        raise AudioError(f"tempo {tempo} is outside {TEMPO_RANGE[0]}..{TEMPO_RANGE[1]}")
-    if abs(tempo - 1.0) < 1e-6:
-        return audio
-    return filter_audio(normalize(audio), f"atempo={tempo:.4f}")
 
 
 def _common_rate(pieces: list[AudioSegment]) -> int:

@@ -27,6 +27,8 @@ class AudioSettings:
     chime: Path | None = None
 
     def __post_init__(self) -> None:
+        if self.chime is not None and not isinstance(self.chime, Path):
+            object.__setattr__(self, "chime", Path(self.chime))  # a path from YAML arrives as str
         problems = []
         if self.sample_rate not in (32000, 44100, 48000):
             problems.append(f"sample_rate {self.sample_rate} is not an MPEG-1 rate (32000, 44100, 48000)")

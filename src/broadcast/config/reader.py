@@ -35,6 +35,11 @@ def show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def printable(text: str) -> str:
+    """Escape control and line-break characters, so one problem stays on one line of output."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+
+
 def kind(value: Any) -> str:
     """What sort of YAML value this is, in words."""
     if value is None:
@@ -71,7 +76,8 @@ class FieldReader:
         self.problems: list[Problem] = []
 
     def fail(self, path: PathKey, message: str) -> None:
-        self.problems.append(self.doc.problem(path, message))
+        problem = self.doc.problem(path, message)
+        self.problems.append(Problem(problem.file, problem.line, printable(problem.field), printable(problem.message)))
 
     def mapping(self, value: Any, path: PathKey, allowed: Sequence[str], required: Sequence[str] = ()) -> dict | None:
         """A mapping with only `allowed` keys and every `required` one."""

@@ -9,6 +9,7 @@ import yaml
 
 from ..errors import ConfigError, InputError, Problem
 from ..yamlsource import LocatedYAML, field_name, load_yaml_text
+from .reader import printable
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64  # schedule.yaml needs about 6 levels; deeper is a mistake (or an attack on the recursion)
@@ -23,19 +24,19 @@ def read_located(path: Path, display: str) -> LocatedYAML:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ConfigError.at(display, 1, "", f"the file is {size} bytes; a schedule is at most {MAX_BYTES}")
+            raise _error(display, 1, "", f"the file is {size} bytes; a schedule is at most {MAX_BYTES}")
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError.at(display, None, "", "file not found") from None
+        raise _error(display, None, "", "file not found") from None
     except IsADirectoryError:
-        raise ConfigError.at(display, None, "", "is a folder, not a file") from None
+        raise _error(display, None, "", "is a folder, not a file") from None
     except OSError as exc:
-        raise ConfigError.at(display, None, "", f"cannot read: {exc.strerror or exc}") from None
+        raise _error(display, None, "", f"cannot read: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError.at(display, line, "", f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8") from None
+        raise _error(display, line, "", f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8") from None
     return parse_located(text, display)
 
 
@@ -45,7 +46,7 @@ def parse_located(text: str, display: str) -> LocatedYAML:
     bad = _NON_PRINTABLE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        raise ConfigError.at(display, line, "", f"control character U+{ord(bad.group()):04X} is not allowed in YAML")
+        raise _error(display, line, "", f"control character U+{ord(bad.group()):04X} is not allowed in YAML")
     if "&" in text:  # anchors: the only way to build cycles or exponential aliases
         _check_nodes(text, display)
     try:
@@ -58,10 +59,14 @@ def parse_located(text: str, display: str) -> LocatedYAML:
         raise _diagnose(text, display, f"bad value: {exc}") from None
 
 
+def _error(file: str, line: int | None, field: str, message: str) -> ConfigError:
+    return ConfigError([Problem(file, line, printable(field), printable(message))])
+
+
 def _with_line(problem: Problem) -> Problem:
     """One line per problem, and every problem names a line (a whole-file YAML problem: line 1)."""
     message = problem.message.split("\n  in ", 1)[0].replace("\n", " ")  # drop PyYAML's '<unicode string>' mark
-    return Problem(problem.file, problem.line or 1, problem.field, message)
+    return Problem(problem.file, problem.line or 1, printable(problem.field), printable(message))
 
 
 def _compose(text: str, display: str) -> yaml.Node | None:
@@ -69,9 +74,9 @@ def _compose(text: str, display: str) -> yaml.Node | None:
         return yaml.compose(text, Loader=_COMPOSE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ConfigError.at(display, mark.line + 1 if mark else 1, "", f"YAML syntax error: {exc.problem or exc}") from None
+        raise _error(display, mark.line + 1 if mark else 1, "", f"YAML syntax error: {exc.problem or exc}") from None
     except (yaml.YAMLError, RecursionError, MemoryError) as exc:
-        raise ConfigError.at(display, 1, "", f"YAML error: {exc}") from None
+        raise _error(display, 1, "", f"YAML error: {exc}") from None
 
 
 def _children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
@@ -97,19 +102,19 @@ def _check_nodes(text: str, display: str) -> None:
             on_path.discard(key)
             sizes[key] = 1 + sum(sizes[id(child)] for _, child in _children(node))
             if sizes[key] > MAX_NODES:
-                raise ConfigError.at(display, node.start_mark.line + 1, field_name(path), "aliases expand to too much data")
+                raise _error(display, node.start_mark.line + 1, field_name(path), "aliases expand to too much data")
             continue
         if key in sizes:
             continue
         if key in on_path:
-            raise ConfigError.at(display, node.start_mark.line + 1, field_name(path), "an alias refers to itself")
+            raise _error(display, node.start_mark.line + 1, field_name(path), "an alias refers to itself")
         if len(path) > MAX_DEPTH:
-            raise ConfigError.at(display, node.start_mark.line + 1, field_name(path), "the YAML is nested too deeply")
+            raise _error(display, node.start_mark.line + 1, field_name(path), "the YAML is nested too deeply")
         on_path.add(key)
         stack.append((node, path, True))
         for name, child in _children(node):
             if id(child) in on_path:
-                raise ConfigError.at(display, child.start_mark.line + 1, field_name(path + (name,)), "an alias refers to itself")
+                raise _error(display, child.start_mark.line + 1, field_name(path + (name,)), "an alias refers to itself")
             stack.append((child, path + (name,), False))
 
 
@@ -125,14 +130,14 @@ def _diagnose(text: str, display: str, fallback: str) -> ConfigError:
         seen.add(id(node))
         line = node.start_mark.line + 1
         if len(path) > MAX_DEPTH:
-            return ConfigError.at(display, line, field_name(path), "the YAML is nested too deeply")
+            return _error(display, line, field_name(path), "the YAML is nested too deeply")
         if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:str":
             try:
                 _CONSTRUCTOR.construct_object(node, deep=True)
             except Exception as exc:  # noqa: BLE001 - any failure here is the file's fault
-                return ConfigError.at(display, line, field_name(path), _scalar_message(node, exc))
+                return _error(display, line, field_name(path), _scalar_message(node, exc))
         stack.extend((child, path + (name,)) for name, child in reversed(_children(node)))
-    return ConfigError.at(display, 1, "", fallback)
+    return _error(display, 1, "", fallback)
 
 
 def _scalar_message(node: yaml.ScalarNode, exc: Exception) -> str:

@@ -27,6 +27,7 @@ def _number_re(lexicon: Lexicon) -> re.Pattern[str]:
     units = sorted(lexicon.units, key=len, reverse=True)
     glued = "|".join(re.escape(u) for u in units)
     spaced = "|".join(re.escape(u) for u in units if not (len(u) == 1 and u.isascii()))
+    spaced = spaced or r"(?!)"  # never an empty alternative: it would match a bare space
     unit = rf"(?:(?P<glued>{glued})|\s(?P<spaced>{spaced}))(?![\w])" if units else r"(?!)"
     neg = r"(?:(?<![^\s(])(?P<neg>[-−]))?"  # a minus sign starts a word: "-5", not "Covid-19"
     return re.compile(rf"(?:(?P<cur>[$€])\s?)?{neg}(?<![0-9])(?:{_NUMBER})(?:{unit})?")

@@ -10,6 +10,7 @@ _FIRST = 0xF0000  # Supplementary Private Use Area-A: never in real text, never 
 MARK = "[\U000F0000-\U000FFFFD]"
 _MARK_RE = re.compile(MARK)
 _WORD = re.compile(r"[^\W\d_]+")
+_LAST_WORD = re.compile(r"(?<![\w])([^\W\d_]+)\s*$")
 RANGE_KINDS = frozenset({"num", "time", "date"})
 
 
@@ -41,14 +42,10 @@ class Line:
             text = _MARK_RE.sub(lambda m: f" {self.readings[ord(m.group()) - _FIRST]} ", text)
         return text
 
-    def words_before(self, text: str, pos: int, n: int = 1) -> list[str]:
-        """The last `n` words before `pos`, lowercased, readings included."""
-        return _WORD.findall(self.plain(text[max(0, pos - 60):pos]).lower())[-n:]
-
     def word_before(self, text: str, pos: int) -> str:
-        """The word just before `pos` (lowercased) or ""."""
-        words = self.words_before(text, pos, 1)
-        return words[0] if words else ""
+        """The word just before `pos` (lowercased, readings included), "" after a number or a mark like ","."""
+        m = _LAST_WORD.search(self.plain(text[max(0, pos - 60):pos]))
+        return m.group(1).lower() if m else ""
 
     def word_after(self, text: str, pos: int) -> str:
         """The word just after `pos` (lowercased, readings included) or ""."""

@@ -21,6 +21,7 @@ _DMY = re.compile(
 _MY = re.compile(r"(?<![\w/.,\-])(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})(?![\w/]|[.,][0-9])")
 _DM = re.compile(r"(?<![\w/.,])(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})(?![\w/]|[.,][0-9])")
 _DATE_BEFORE = re.compile(rf"({MARK})\s*[-–—]\s*$")
+_DAY_MONTH_BEFORE = re.compile(r"(?<![0-9/])[0-9]{1,2}/[0-9]{1,2}\s*[-–—]\s*$")  # 1/7-5/7: both dates
 _DATE_AFTER = re.compile(r"\s*[-–—]\s*[0-9]{1,2}/[0-9]{1,2}(?![0-9])")
 DATE_WORDS = frozenset(
     "ngày mùng mồng từ đến tới hôm sáng trưa chiều tối đêm khuya trước sau vào hạn dịp nay kể".split()
@@ -100,6 +101,7 @@ def apply_dates(text: str, line: Line) -> str:
             before in DATE_WORDS
             or ds[0] == "0" or (len(ms) == 2 and ms[0] == "0")
             or line.mark_before(text, m.start(), _DATE_BEFORE) == "date"
+            or _DAY_MONTH_BEFORE.search(text, 0, m.start()) is not None
             or _DATE_AFTER.match(text, m.end()) is not None
         )
         if not is_date and (d, mo) == (24, 7):

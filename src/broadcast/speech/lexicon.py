@@ -57,10 +57,6 @@ class Lexicon:
         """Regex alternation of unit keys, longest first (used right after a number)."""
         return "|".join(re.escape(k) for k in sorted(self.units, key=len, reverse=True))
 
-    def reading(self, token: str) -> str | None:
-        """The lexicon reading of one token: abbreviation as written, else word in any case."""
-        return self.abbreviations.get(token) or self.words.get(token.casefold())
-
 
 def _token_re(table: Mapping[str, str], flags: int) -> re.Pattern[str] | None:
     if not table:

@@ -23,7 +23,7 @@ _SERVICE = re.compile(r"(?<![\w.,])1[89]00(?:[ .\-]?[0-9]){4,6}(?![0-9]|[.,][0-9
 _SHORT = re.compile(r"(?<![\w.,/+\-])(?P<num>[0-9]{3,6})(?![\w/]|[.,\-][0-9])")
 _CUE = re.compile(
     r"(?<!\w)(?:gọi điện|gọi|đường dây nóng|tổng đài|nhắn tin|nhắn|soạn tin|đầu số|hotline|số điện thoại|"
-    r"điện thoại|sđt|đt|liên hệ|quay số|bấm số|bấm)"
+    r"điện thoại|sđt|liên hệ|quay số|bấm số|bấm)"
     r"(?:\s+(?:ngay lập tức|ngay|đến|tới|cho|vào|về|qua|theo|số|máy|khẩn cấp|miễn phí|lên|trực tiếp|"
     r"tổng đài|đường dây nóng|hotline))*[\s:,]*$"
 )

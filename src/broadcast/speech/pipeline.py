@@ -34,6 +34,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _SPACES = re.compile(r"[\t\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x1c-\x1f\x85]")
 _BULLET = re.compile(r"^\s*(?:[-–—•*+·●○■□▪►▸✓✔➢➤→]\s+)+")  # a list marker, not "+84" or "-5"
 _SLASH_WORDS = re.compile(rf"(?<=[^\W\d_]|{MARK})\s*/\s*(?=[^\W\d_]|{MARK})")
+_NUMERIC = frozenset({"num", "date", "time", "phone", "code", "ord"})
 _PER_UNIT = re.compile(rf"{MARK}\s*[^\W\d_]+\s*$")
 _QUOTES = re.compile(r"[\"'`´“”‘’«»„‟‹›]")
 _BRACKETS = re.compile(r"[()\[\]{}]")
@@ -49,8 +50,10 @@ def _symbols(text: str, line: Line) -> str:
     """Slashes between words, then every listed symbol as a word."""
     if "/" in text:
         def slash(m: re.Match[str]) -> str:
-            per = _PER_UNIT.search(text, 0, m.start()) is not None  # 3 lần/ngày: "per"
-            return " trên " if per else ", "
+            sides = (line.kind(text[m.start() - 1]), line.kind(text[m.end()]))
+            if any(kind in _NUMERIC for kind in sides) or _PER_UNIT.search(text, 0, m.start()):
+                return " trên "  # 1/1/1, 3 lần/ngày: "per" or "over"
+            return ", "  # Zalo/Telegram, xã/phường: either one
 
         text = _SLASH_WORDS.sub(slash, text)
     table = line.lexicon.symbols
@@ -60,7 +63,7 @@ def _symbols(text: str, line: Line) -> str:
 
 
 def _punctuation(text: str) -> str:
-    """Quotes go, brackets and spaced dashes become commas, hyphens become spaces, runs of marks collapse."""
+    """Quotes go, brackets and spaced dashes become commas, "…" a full stop, hyphens spaces."""
     text = _QUOTES.sub("", text)
     text = _BRACKETS.sub(" , ", text)
     text = _ELLIPSIS.sub(".", text)
@@ -74,6 +77,7 @@ def _strongest(run: str) -> str:
 
 
 def _tidy(text: str) -> str:
+    """One space between words, a run of marks reduced to its strongest, none leading, no trailing comma."""
     text = _PUNCT_RUN.sub(lambda m: _strongest(m.group(1)) + " ", text)
     text = " ".join(text.split())
     return text.lstrip(".,?!;: ").rstrip(", ")
@@ -88,12 +92,12 @@ def _unreadable(text: str) -> str | None:
     return None
 
 
-def normalize_line(raw: str, lexicon: Lexicon, number: int = 1) -> str:
+def normalize_line(raw: str, lexicon: Lexicon, number: int = 1, source: str = "text") -> str:
     """One line of script text made speech-ready; SpeechError if a character cannot be read."""
     text = unicodedata.normalize("NFC", raw.translate(_INVISIBLE))
     private = _PRIVATE.search(text)  # the rules' own marks: never accept them from outside
     if private:
-        raise _cannot_read(private.group(), number, raw)
+        raise _cannot_read(private.group(), number, raw, source)
     text = _SPACES.sub(" ", text)
     text = _BULLET.sub("", text)
     line = Line(lexicon, number)
@@ -102,22 +106,24 @@ def normalize_line(raw: str, lexicon: Lexicon, number: int = 1) -> str:
     text = _tidy(line.plain(_punctuation(_symbols(text, line))))
     bad = _unreadable(text)
     if bad is not None:
-        raise _cannot_read(bad, number, raw)
+        raise _cannot_read(bad, number, raw, source)
     return text
 
 
-def _cannot_read(ch: str, number: int, raw: str) -> SpeechError:
+def _cannot_read(ch: str, number: int, raw: str, source: str) -> SpeechError:
     name = unicodedata.name(ch, "unnamed character")
-    return SpeechError([Problem("text", number, "", f"cannot read {ch!r} (U+{ord(ch):04X} {name}) in: {raw.strip()[:80]}")])
+    return SpeechError([Problem(source, number, "", f"cannot read {ch!r} (U+{ord(ch):04X} {name}) in: {raw.strip()[:80]}")])
 
 
-def normalize(text: str, lexicon: Lexicon | None = None) -> str:
-    """Speech-ready text: one output line per input line, words only plus . , ? ! ; : for prosody."""
+def normalize(text: str, lexicon: Lexicon | None = None, source: str = "text") -> str:
+    """Speech-ready text: one output line per input line, words only plus . , ? ! ; : for prosody.
+
+    `source` names the text in error messages (`<stdin>:3: cannot read ...`)."""
     lex = lexicon if lexicon is not None else default_lexicon()
     out, problems = [], []
     for number, raw in enumerate(text.split("\n"), 1):
         try:
-            out.append(normalize_line(raw, lex, number))
+            out.append(normalize_line(raw, lex, number, source))
         except SpeechError as exc:
             problems.extend(exc.problems)
     if problems:

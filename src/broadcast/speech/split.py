@@ -26,10 +26,25 @@ def _pack(units: list[str], max_chars: int) -> list[str]:
     return out
 
 
+def _pack_evenly(units: list[str], max_chars: int) -> list[str]:
+    """As few pieces as greedy packing gives, but of even length: no three-word orphan at the end."""
+    greedy = _pack(units, max_chars)
+    if len(greedy) < 2:
+        return greedy
+    total = sum(map(len, units)) + len(units) - 1
+    for limit in range(-(-total // len(greedy)), max_chars):
+        packed = _pack(units, limit)
+        if len(packed) <= len(greedy):
+            return packed
+    return greedy
+
+
 def _pieces(text: str, max_chars: int, level: int) -> list[str]:
     """Pieces of `text` no longer than max_chars, cut at the strongest boundary that works."""
     if len(text) <= max_chars or level == len(_LEVELS):
         return [text]  # at the last level `text` is one word longer than max_chars: never cut a word
+    # Whole sentences are packed greedily (fewer pieces); the parts of one long sentence evenly.
+    pack = _pack if level == 0 else _pack_evenly
     out: list[str] = []
     whole: list[str] = []  # consecutive units that fit: packed together
     for unit in _LEVELS[level].split(text):
@@ -38,10 +53,10 @@ def _pieces(text: str, max_chars: int, level: int) -> list[str]:
         if len(unit) <= max_chars:
             whole.append(unit)
             continue
-        out += _pack(whole, max_chars)
+        out += pack(whole, max_chars)
         whole = []
         out += _pieces(unit, max_chars, level + 1)
-    return out + _pack(whole, max_chars)
+    return out + pack(whole, max_chars)
 
 
 def split_for_voice(text: str, max_chars: int = 100) -> list[str]:
