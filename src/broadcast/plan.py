@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Collection, Sequence
@@ -105,7 +106,12 @@ def make_plan(
     duration: Callable[[str, str], float] | None = None,
     overhead_s: float = 60.0,
 ) -> Plan:
-    """Plan every session of the campaign; ConfigError (file:line) when the rules cannot be met."""
+    """Plan every session of the campaign; ConfigError (file:line) when the rules cannot be met.
+
+    `items` in handbook order; `priority` adds to rotation.priority_items (ids not in `items` are ignored);
+    `duration(item, audience)` gives an item's seconds (default 150); `overhead_s` is a session's opening,
+    closing and chimes.
+    """
     items = tuple(dict.fromkeys(items))
     if not items:
         raise ConfigError([schedule.problem(("stations",), "there are no handbook items to plan")])
@@ -140,7 +146,11 @@ class _Durations:
 
     def longest(self, audience: str) -> list[tuple[float, str]]:
         if audience not in self.cache:
-            self.cache[audience] = sorted(((float(self.duration(i, audience)), i) for i in self.items), key=lambda t: (-t[0], t[1]))
+            pairs = [(float(self.duration(i, audience)), i) for i in self.items]
+            for seconds, item in pairs:
+                if not math.isfinite(seconds) or seconds < 0:  # a caller's bug, not a config problem
+                    raise ValueError(f"duration({item!r}, {audience!r}) returned {seconds}")
+            self.cache[audience] = sorted(pairs, key=lambda t: (-t[0], t[1]))
         return self.cache[audience]
 
 
@@ -187,8 +197,10 @@ def _level_cycle(schedule: Schedule, level: str, n: int, prio: frozenset[int], n
             f"but it has only {capacity} item slots ({n_days} days x {slots} slots x {k} items per session); "
             "add slots or items_per_session, or lower rotation.min_airings")))
     if n < need_apart:
+        advice = "lower min_gap_days or items_per_session"
         if need_apart == k:
             where, why = ("levels", level, "items_per_session"), f"{k} items per session need {k} different items"
+            advice = "lower items_per_session"
         elif need_apart == capacity:
             where, why = ("rotation", "min_gap_days"), (
                 f"min_gap_days {rot.min_gap_days} is longer than the {n_days}-day campaign, so all {capacity} airings of a "
@@ -197,7 +209,7 @@ def _level_cycle(schedule: Schedule, level: str, n: int, prio: frozenset[int], n
             where, why = ("rotation", "min_gap_days"), (
                 f"with min_gap_days {rot.min_gap_days}, a {level} station airing {per_day} items a day ({slots} slots x {k}) "
                 f"needs {need_apart} different items to go {rot.min_gap_days} days without a repeat")
-        problems.append(schedule.problem(where, f"{why}, but there are only {n}; lower min_gap_days or items_per_session"))
+        problems.append(schedule.problem(where, f"{why}, but there are only {n}; {advice}"))
     if len(problems) > before:
         return None
     for copies in range(max(1, rot.priority_weight) if prio else 1, 0, -1):
@@ -205,7 +217,7 @@ def _level_cycle(schedule: Schedule, level: str, n: int, prio: frozenset[int], n
         if rot.min_airings * length > capacity:
             continue
         order = _cycle_order(n, prio, copies)
-        if True:
+        if copies == 1 or _spacing(order) >= need_apart:
             break
     if prio and copies < rot.priority_weight:
         log.info("%s: priority items air %dx, not %dx: the gap and min_airings rules leave no more room", level, copies, rot.priority_weight)

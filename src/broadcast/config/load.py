@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Collection
 
 from ..errors import ConfigError
@@ -132,12 +131,12 @@ def _audio(r: FieldReader, raw: Any) -> AudioConfig | None:
     return AudioConfig(chime=chime_path, **values)  # type: ignore[arg-type]
 
 
-def _levels(r: FieldReader, raw: Any) -> MappingProxyType[str, Level]:
+def _levels(r: FieldReader, raw: Any) -> dict[str, Level]:
     path: PathKey = ("levels",)
     levels: dict[str, Level] = {}
     data = r.mapping(raw, path, LEVELS)
     if data is None:
-        return MappingProxyType(levels)
+        return levels
     if not data:
         r.fail(path, f"must define at least one level ({', '.join(LEVELS)})")
     for name, body in data.items():
@@ -163,7 +162,7 @@ def _levels(r: FieldReader, raw: Any) -> MappingProxyType[str, Level]:
             slots.append(Slot(time=time, max_minutes=cap))
         if raw_slots and per_session is not None and len(slots) == len(raw_slots):
             levels[name] = Level(slots=tuple(slots), items_per_session=per_session)
-    return MappingProxyType(levels)
+    return levels  # a plain dict, not a MappingProxyType, so a Schedule pickles for worker processes
 
 
 def _rotation(r: FieldReader, raw: Any, known_items: Collection[str] | None) -> Rotation | None:
