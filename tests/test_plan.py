@@ -17,24 +17,22 @@ from broadcast.plan import ROW_FIELDS, Plan, make_plan
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = PROJECT_ROOT / "schedule.yaml"
-ITEM_IDS = (
-    "combo-du-lich deepfake-video-call khoa-sim bien-lai-gia gia-danh-giao-vien-y-te tuyen-nguoi-mau-nhi "
-    "gia-danh-cong-ty-tai-chinh cai-cam-ung-dung gia-mao-trang-web-co-quan sms-brandname-gia dau-tu-tien-ao-da-cap "
-    "tuyen-ctv-online chiem-tai-khoan-mxh gia-danh-cong-an-vks-toa-an hang-gia-san-tmdt danh-cap-cccd-vay-no "
-    "chuyen-nham-tien dich-vu-lay-lai-tien danh-cap-telegram-otp tin-gia-flashai dich-vu-lay-lai-facebook "
-    "rai-link-phishing-seeding cho-so-de bay-tinh-cam-buu-kien-trung-thuong"
-).split()
 PRIORITY = ("gia-danh-cong-an-vks-toa-an", "khoa-sim", "deepfake-video-call")
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    return load_schedule(SHIPPED, known_items=ITEM_IDS)
+def item_ids(handbook) -> tuple[str, ...]:
+    return handbook.item_ids
 
 
 @pytest.fixture(scope="module")
-def shipped_plan(shipped) -> Plan:
-    return make_plan(shipped, ITEM_IDS)
+def shipped(item_ids):
+    return load_schedule(SHIPPED, known_items=item_ids)
+
+
+@pytest.fixture(scope="module")
+def shipped_plan(shipped, item_ids) -> Plan:
+    return make_plan(shipped, item_ids)
 
 
 def small(tmp_path: Path, days: int = 6, slots: int = 2, per_session: int = 2, gap: int = 1, airings: int = 1,
@@ -71,9 +69,10 @@ def test_shipped_plan_has_two_sessions_a_day_for_every_station(shipped, shipped_
     assert all(len(s.items) == 2 for s in shipped_plan.sessions)
 
 
-def test_shipped_plan_airs_every_item_at_every_station(shipped, shipped_plan):
+def test_shipped_plan_airs_every_item_at_every_station(shipped, shipped_plan, item_ids):
+    assert len(item_ids) == 24
     for st in shipped.stations:
-        assert set(shipped_plan.airings(st.id)) == set(ITEM_IDS)
+        assert set(shipped_plan.airings(st.id)) == set(item_ids)
 
 
 def test_shipped_plan_keeps_three_days_between_repeats(shipped_plan):
@@ -85,14 +84,14 @@ def test_shipped_plan_keeps_three_days_between_repeats(shipped_plan):
     assert min(gaps) == 3
 
 
-def test_shipped_priority_items_air_twice_as_often(shipped, shipped_plan):
+def test_shipped_priority_items_air_twice_as_often(shipped, shipped_plan, item_ids):
     for st in shipped.stations:
         counts = shipped_plan.airings(st.id)
         least_priority = min(counts[i] for i in PRIORITY)
-        others = [counts[i] for i in ITEM_IDS if i not in PRIORITY]
+        others = [counts[i] for i in item_ids if i not in PRIORITY]
         assert least_priority >= 2 * min(others) and least_priority > max(others)
     total = Counter(i for s in shipped_plan.sessions for i in s.items)
-    ratio = (sum(total[i] for i in PRIORITY) / 3) / (sum(total[i] for i in ITEM_IDS if i not in PRIORITY) / 21)
+    ratio = (sum(total[i] for i in PRIORITY) / 3) / (sum(total[i] for i in item_ids if i not in PRIORITY) / 21)
     assert 1.7 <= ratio <= 2.3
 
 
@@ -115,8 +114,8 @@ def test_audiences_follow_the_station_mix(shipped, shipped_plan):
         assert set(counts) == {a for a, _ in st.audiences}
 
 
-def test_the_same_config_gives_the_same_plan(shipped, shipped_plan):
-    again = make_plan(load_schedule(SHIPPED, known_items=ITEM_IDS), list(ITEM_IDS))
+def test_the_same_config_gives_the_same_plan(shipped_plan, item_ids):
+    again = make_plan(load_schedule(SHIPPED, known_items=item_ids), list(item_ids))
     assert again == shipped_plan and again.rows() == shipped_plan.rows()
 
 
@@ -226,15 +225,15 @@ def provincial_yaml(stations: int, per_district: int = 25) -> str:
     return "\n".join(out) + "\n"
 
 
-def test_ten_thousand_stations_plan_well_within_thirty_seconds(tmp_path):
+def test_ten_thousand_stations_plan_well_within_thirty_seconds(tmp_path, item_ids):
     path = tmp_path / "schedule.yaml"
     path.write_text(provincial_yaml(10_000), encoding="utf-8")
     start = time.perf_counter()
-    schedule = load_schedule(path, known_items=ITEM_IDS)
-    plan = make_plan(schedule, ITEM_IDS)
+    schedule = load_schedule(path, known_items=item_ids)
+    plan = make_plan(schedule, item_ids)
     elapsed = time.perf_counter() - start
     assert len(plan.sessions) == 10_000 * 20 * 2
     assert elapsed <= 30, elapsed
     counts = plan.airings("d399-x24")
-    assert set(counts) == set(ITEM_IDS) and counts["khoa-sim"] > counts["cho-so-de"]
+    assert set(counts) == set(item_ids) and counts["khoa-sim"] > counts["cho-so-de"]
     assert re.fullmatch(r"d\d+(-x\d+)?", plan.sessions[-1].station_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Collection, Sequence
 
-from .config import Schedule, Station
+from .config import Schedule
 from .errors import ConfigError, Problem
 
 log = logging.getLogger(__name__)

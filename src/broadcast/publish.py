@@ -283,6 +283,21 @@ class _Builder:
                 self.report.encodes += r.encodes
         return known
 
+    def carry_over(self, plan, manifest: dict) -> list[dict]:
+        """Previous records outside this build's dates/stations whose session the plan still has, unchanged."""
+        start, end = self._days()
+        wanted = self._stations()
+        planned = {(s.date.isoformat(), s.time.strftime("%H:%M"), s.station_id, s.items) for s in plan.sessions}
+        kept = []
+        for rec in manifest.get("programmes", []):
+            inside = start.isoformat() <= rec["date"] <= end.isoformat() and rec["station"] in wanted
+            if inside or (rec["date"], rec["time"], rec["station"], tuple(rec["items"])) not in planned:
+                continue
+            if all(k in manifest.get("segments", {}) for k in rec["segments"]) and (
+                    rec.get("file") is None or (self.out / rec["file"]).is_file()):
+                kept.append(rec)
+        return kept
+
     # -- assemble -----------------------------------------------------------------------------
     def assemble(self, programmes: list[Programme], segments: dict[str, dict], previous: list[dict]) -> list[dict]:
         from .audio import Tags, join_mp3
@@ -365,6 +380,12 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
         b.report.sessions = len(programmes)
         segments = b.produce(specs, manifest.get("segments", {}))
         records = b.assemble(programmes, segments, manifest.get("programmes", []))
+        # A build of some dates or stations keeps the rest of the previous build that the plan still has.
+        carried = b.carry_over(plan, manifest)
+        for rec in carried:
+            for key in rec["segments"]:
+                segments.setdefault(key, manifest["segments"][key])
+        records = sorted(records + carried, key=lambda r: (r["date"], r["time"], r["station"]))
         for rec in records:
             for e in rec["engines"]:
                 b.report.engines[e] = b.report.engines.get(e, 0) + 1

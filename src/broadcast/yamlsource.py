@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,15 @@ def field_name(path: PathKey) -> str:
     return out
 
 
+MAX_DEPTH = 500  # our files need about 6 levels; this only keeps a hostile file from exhausting the recursion
+MAX_NODES = 2_000_000  # after alias expansion: a "billion laughs" file stops here
+
+
 def _convert(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str) -> Any:
+    if len(path) > MAX_DEPTH:
+        raise InputError.at(file, node.start_mark.line + 1, field_name(path), "the YAML is nested too deeply")
+    if len(lines) > MAX_NODES:
+        raise InputError.at(file, node.start_mark.line + 1, "", f"more than {MAX_NODES} values (aliases expanding?)")
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
@@ -65,8 +74,15 @@ def _convert(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: st
         return node.value
     try:
         return _CONSTRUCTOR.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        raise InputError.at(file, node.start_mark.line + 1, field_name(path), f"bad value: {exc}") from None
+    except Exception as exc:  # PyYAML lets some bad scalars out as ValueError etc. (e.g. 2023-02-30)
+        raise InputError.at(file, node.start_mark.line + 1, field_name(path), _scalar_message(node, exc)) from None
+
+
+def _scalar_message(node: yaml.ScalarNode, exc: Exception) -> str:
+    detail = str(exc).split("\n", 1)[0]
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", node.value.strip()):
+        return f'"{node.value}" is not a date that exists ({detail})'
+    return f'"{node.value[:40]}" cannot be read as {node.tag.rsplit(":", 1)[-1]} ({detail})'
 
 
 def load_yaml_text(text: str, file: str) -> LocatedYAML:

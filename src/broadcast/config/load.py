@@ -45,13 +45,14 @@ def build_schedule(doc: LocatedYAML, path: Path, known_items: Collection[str] | 
     top = r.mapping(doc.data, (), TOP_KEYS, required=("campaign", "levels", "stations"))
     if top is None:
         raise ConfigError(r.problems)
-    campaign = _campaign(r, top.get("campaign"))
+    # A missing required section is reported once, by r.mapping above.
+    campaign = _campaign(r, top["campaign"]) if "campaign" in top else None
     voice = _voice(r, top.get("voice", {}))
     audio = _audio(r, top.get("audio", {}))
-    levels = _levels(r, top.get("levels"))
+    levels = _levels(r, top["levels"]) if "levels" in top else {}
     rotation = _rotation(r, top.get("rotation", {}), known_items)
     declared = set(top["levels"]) if isinstance(top.get("levels"), dict) else None
-    stations = _stations(r, top.get("stations"), declared, voice.region if voice else "north")
+    stations = _stations(r, top["stations"], declared, voice.region if voice else "north") if "stations" in top else ()
     output = r.file_path(top.get("output", "audio_out"), ("output",), must_be="dir")
     publish = r.choice(top.get("publish", "full"), ("publish",), PUBLISH_MODES, "a publish mode")
     templates = None if top.get("templates", "templates") is None else r.file_path(top.get("templates", "templates"), ("templates",), "dir")
@@ -172,7 +173,7 @@ def _rotation(r: FieldReader, raw: Any, known_items: Collection[str] | None) -> 
         return None
     base = Rotation()
     values = {
-        "min_airings": r.integer(data.get("min_airings", base.min_airings), path + ("min_airings",), 1, 100),
+        "min_airings": r.integer(data.get("min_airings", base.min_airings), path + ("min_airings",), 0, 100),
         "min_gap_days": r.integer(data.get("min_gap_days", base.min_gap_days), path + ("min_gap_days",), 0, MAX_CAMPAIGN_DAYS),
         "priority_weight": r.integer(data.get("priority_weight", base.priority_weight), path + ("priority_weight",), 1, 10),
         "stagger": r.boolean(data.get("stagger", base.stagger), path + ("stagger",)),

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from ..content import AUDIENCES  # noqa: F401 - re-exported: the audience ids belong to the content
 from ..errors import Problem
 from ..yamlsource import LocatedYAML, PathKey
 
-AUDIENCES: tuple[str, ...] = ("general", "elderly", "farmers", "workers", "officials")
 REGIONS: tuple[str, ...] = ("north", "central", "south")
 ENGINES: tuple[str, ...] = ("auto", "gtts", "espeak")
 LEVELS: tuple[str, ...] = ("district", "commune")

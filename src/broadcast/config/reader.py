@@ -76,6 +76,7 @@ class FieldReader:
         self.problems: list[Problem] = []
 
     def fail(self, path: PathKey, message: str) -> None:
+        """Remember a problem at the line of `path`."""
         problem = self.doc.problem(path, message)
         self.problems.append(Problem(problem.file, problem.line, printable(problem.field), printable(problem.message)))
 
@@ -144,6 +145,7 @@ class FieldReader:
         return number
 
     def boolean(self, value: Any, path: PathKey) -> bool | None:
+        """true or false (YAML's yes/no count too)."""
         if not isinstance(value, bool):
             self.fail(path, f"must be true or false, not {kind(value)} {show(value)}")
             return None
