@@ -2,8 +2,19 @@
 
 Per level, items are laid out on one cyclic sequence in which every item recurs at least R positions
 later (R = min_gap_days x items a day, so any window of it keeps the gap), priority items c times per
-cycle. Each station reads that cycle from its own offset; offsets within a district group are chosen so
-that no two of its stations air the same item in the same slot. Everything is deterministic.
+cycle. Each station reads its level's sequence, items_per_session at a time, from its own start.
+
+Stagger (rotation.stagger) works per district group (a district station and its communes). The district
+station, then its communes in schedule order, each take the first start at which they share no item with
+the group's stations already placed in any compared session, else the start that shares in fewest.
+Sessions are compared slot index by slot index on the same day when both levels have as many slots a day
+(whatever the clock times), else only where day and clock time are the same. When both levels also
+share one cycle and the smaller items_per_session k divides the larger K, the k-level reads the K-level's
+cycle interleaved: row by row (a row being the K items of one session), one row a session, taking the
+k-item blocks of a row in turn on each pass. That keeps its gap, coverage and priority share, and lets
+the group avoid one another in every compared session whenever the group's items_per_session add up to
+at most the number of items and k = 1 or K divides it (priority copies can rule out some starts).
+Everything is deterministic.
 """
 
 from __future__ import annotations

@@ -80,8 +80,11 @@ class Project:
         """broadcast.tts.VoiceSettings from schedule.yaml, with command-line overrides."""
         from .tts import VoiceSettings
 
-        v = self.schedule.voice if self.schedule is not None else None
-        return VoiceSettings(engine=engine or (v.engine if v else "auto"), region=region or (v.region if v else "south"))
+        if self.schedule is None:
+            return VoiceSettings(engine=engine or "auto", region=region or "south")
+        v = self.schedule.voice
+        return VoiceSettings(engine=engine or v.engine, region=region or v.region, rate=v.rate,
+                             timeout_s=v.timeout_s, retries=v.retries)
 
     def audio_settings(self, audience: str = "general", tempo: float | None = None):
         """broadcast.audio.AudioSettings from schedule.yaml for an audience, with a tempo override."""
@@ -116,9 +119,10 @@ def open_project(config: Path | None = None, templates: Path | None = None, cont
         extra_content = tuple(schedule.content) + extra_content
     handbook = load_handbook(extra_content)
     if schedule is not None:
-        from .config import load_schedule
+        from .config import build_schedule
 
-        schedule = load_schedule(path, known_items=handbook.item_ids)  # now check item ids too
+        # Validate again from the parsed document, now that the item ids (and editors' items) are known.
+        schedule = build_schedule(schedule.source, schedule.path, known_items=handbook.item_ids)
     dirs: list[Path] = []
     if templates is not None:
         dirs.append(templates)

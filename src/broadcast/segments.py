@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .atomic import atomic_path
 from .errors import AudioError, BroadcastError, TTSError
 
 log = logging.getLogger(__name__)

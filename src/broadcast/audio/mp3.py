@@ -6,6 +6,7 @@ import io
 import logging
 import os
 import unicodedata
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from mutagen import MutagenError
 from mutagen.id3 import COMM, ID3, TALB, TDRC, TIT2, TPE1, TXXX, ID3NoHeaderError
 from pydub import AudioSegment
 
+from ..atomic import atomic_path, temp_path_for
 from ..errors import AudioError
 from .ffmpeg import normalize, run_ffmpeg
 from .frames import FrameScan, scan_frames
@@ -128,23 +130,14 @@ def _compensated_pcm(audio: AudioSegment) -> bytes:
     return audio.raw_data
 
 
-def _temp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.part")
-
-
 def _write_atomic(path: Path, chunks: Sequence[bytes | memoryview]) -> None:
     """Write chunks to a temp file beside `path`, then rename; no partial file survives any failure."""
-    tmp = _temp_path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as out:
+        with atomic_path(path) as tmp, open(tmp, "wb") as out:
             for chunk in chunks:
                 out.write(chunk)
-        os.replace(tmp, path)
     except OSError as exc:
         raise AudioError(f"{path}: cannot write: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def export_mp3(audio: AudioSegment, path: Path, tags: Tags, settings: AudioSettings) -> None:
@@ -154,7 +147,7 @@ def export_mp3(audio: AudioSegment, path: Path, tags: Tags, settings: AudioSetti
     if len(audio) == 0:
         raise AudioError(f"{path}: no audio to export")
     pcm = _compensated_pcm(audio)
-    tmp = _temp_path(path)
+    tmp = temp_path_for(path)
     # ffmpeg writes the file itself (not a pipe) so it can go back and fill in the LAME "Info" frame.
     args = ["-f", "s16le", "-ar", str(audio.frame_rate), "-ac", "1", "-i", "pipe:0", "-c:a", "libmp3lame",
             "-b:a", f"{settings.bitrate_kbps}k", "-write_xing", "1", "-id3v2_version", "0",
@@ -176,7 +169,7 @@ def export_mp3(audio: AudioSegment, path: Path, tags: Tags, settings: AudioSetti
 
 
 # Scans of files already seen, by identity: a chime or an opening is joined into many programmes.
-_scans: dict[tuple[int, int, int, int], FrameScan] = {}
+_scans: dict[tuple[int, int, int], FrameScan] = {}
 SCAN_CACHE_SIZE = 4096
 
 
@@ -184,13 +177,13 @@ def _read_and_scan(path: str | os.PathLike, what: str) -> tuple[bytes, FrameScan
     """A file's bytes and frame scan (cached while the file is unchanged)."""
     try:
         with open(path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
             data = handle.read()
     except OSError as exc:
         raise AudioError(f"{what}: cannot read {path}: {exc}") from exc
-    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    # Keyed by content, not by inode and mtime: a replaced file can reuse both within one clock tick.
+    key = (len(data), zlib.crc32(data), zlib.adler32(data))
     scan = _scans.get(key)
-    if scan is None or len(data) != stat.st_size:
+    if scan is None:
         scan = scan_frames(data, os.fspath(path))
         if len(_scans) >= SCAN_CACHE_SIZE:
             _scans.clear()

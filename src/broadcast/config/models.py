@@ -52,6 +52,9 @@ class VoiceConfig:
     region: str = "north"
     tempo: float = 1.0
     tempo_by_audience: tuple[tuple[str, float], ...] = ()
+    rate: int = 150  # espeak-ng words (syllables) a minute
+    timeout_s: float = 8.0  # every gTTS request
+    retries: int = 3  # gTTS retries on timeouts, 429 and 5xx
 
     def tempo_for(self, audience: str) -> float:
         """The tempo for an audience: its own if set, else the default tempo."""

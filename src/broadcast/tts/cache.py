@@ -8,13 +8,13 @@ import json
 import logging
 import os
 import struct
-import tempfile
 import unicodedata
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
+from broadcast.atomic import write_bytes_atomic
 from broadcast.errors import TTSError
 from broadcast.tts.auto import open_engine
 from broadcast.tts.base import Engine, Voiced, VoiceSettings, cache_candidates, member_named, pcm_segment
@@ -93,7 +93,7 @@ class SynthesisCache:
         path = self.path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, _pack(voiced, key, engine))
+            write_bytes_atomic(path, _pack(voiced, key, engine))
         except OSError as exc:
             log.warning("could not write cache entry %s: %s", path, exc)
             return None
@@ -179,17 +179,6 @@ def _decompress_pcm(payload: bytes) -> bytes:
     pcm = bytearray(len(planes))
     pcm[1::2], pcm[0::2] = planes[:half], planes[half:]
     return bytes(pcm)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def voice_pieces(
