@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 """Benchmark the campaign build against its limits (issue 6): one table of figures from one run.
 
-Run: .venv/bin/python scripts/bench.py [--quick] [--keep DIR]. Ratios make a noisy machine matter less;
-RSS and seconds of the large runs come from child processes (os.wait4 gives each child's peak RSS).
+Run: .venv/bin/python scripts/bench.py [--quick] [--keep DIR]. Ratios, and CPU seconds beside wall seconds,
+make a noisy machine matter less; the large runs go in child processes (CPU from wait4, peak RSS from
+/proc/self/status). Exit code 1 if a figure misses its target.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -26,25 +29,25 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "src") not in sys.path:  # works from a checkout even without `pip install -e`
     sys.path.insert(0, str(ROOT / "src"))
 
-log = logging.getLogger("bench")
-
 
 @dataclass(frozen=True)
 class Sizes:
     """How big each figure's run is."""
 
-    small_stations: int  # cold build, no-change rebuild, assembly
+    small_stations: int  # cold build, no-change rebuild and assembly
     small_days: int
+    small_only: int  # build only the last N stations of the small campaign (0: all)
     province_stations: int
     province_days: int
+    warm_runs: int  # warm rebuilds of the province; the fastest is reported
     plan_stations: int
     naive_programmes: int  # the naive path is slow: a sample of programmes
     min_seconds: float  # each assembly method runs for at least this long per repeat
     repeats: int  # best of
 
 
-FULL = Sizes(3, 2, 181, 20, 10_000, 6, 1.0, 3)
-QUICK = Sizes(2, 1, 12, 3, 500, 2, 0.3, 2)
+FULL = Sizes(3, 2, 0, 181, 20, 2, 10_000, 6, 1.0, 3)
+QUICK = Sizes(2, 1, 1, 2, 1, 1, 500, 2, 0.3, 2)
 
 
 @dataclass(frozen=True)
@@ -146,23 +149,27 @@ def child_main(kind: str, config: Path, result: Path, to: str | None) -> None:
         plan = make_plan(schedule, items, schedule.rotation.priority_items)
         figures = {"sessions": len(plan.sessions), "load_seconds": loaded - start}
     figures["seconds"] = time.perf_counter() - start
+    # This process's own peak: ru_maxrss after fork + exec would also hold the parent's peak.
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    figures["rss_mb"] = int(re.search(r"VmHWM:\s*(\d+)", status).group(1)) / 1024
     result.write_text(json.dumps(figures), encoding="utf-8")
 
 
 def run_child(kind: str, config: Path, to: dt.date | None = None) -> dict:
-    """Run `kind` in a fresh interpreter; its figures plus wall seconds and peak RSS (MB) of its process tree."""
+    """Run `kind` in a fresh interpreter: its figures (peak RSS of its main process in MB), wall and CPU seconds."""
     result = config.with_name(f"{kind}-result.json")
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--config", str(config),
            "--result", str(result)] + (["--to", to.isoformat()] if to else [])
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage (its pool workers included)
+    _pid, status, usage = os.wait4(proc.pid, 0)  # this child's rusage (its pool workers included)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"bench: {kind} of {config} failed (exit {proc.returncode})")
     figures = json.loads(result.read_text(encoding="utf-8"))
-    return {**figures, "wall": wall, "rss_mb": usage.ru_maxrss / 1024}  # Linux: ru_maxrss is in KiB
+    # CPU counts the child, its pool workers and their ffmpeg runs.
+    return {**figures, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime}
 
 
 # -- in-process figures ------------------------------------------------------------------------
@@ -173,22 +180,59 @@ def timed(fn):
     return time.perf_counter() - start, value
 
 
-def small_build(folder: Path, sizes: Sizes) -> tuple[object, object, float, object]:
-    """Cold build of the small campaign in this process, one worker; (project, options, seconds, report)."""
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (ffmpeg): steadier than wall time on a busy machine."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@contextlib.contextmanager
+def stage_clock(spent: dict[str, float]):
+    """Add the CPU seconds of the build's audio steps to `spent`, by wrapping them where the build looks them up."""
+    from broadcast import audio, tts
+
+    steps = {(audio, "master"): "mastering", (audio, "build_speech"): "pauses/tempo", (audio, "export_mp3"): "encode",
+             (audio, "chime"): "chime", (tts, "voice_pieces"): "voicing"}
+    originals = {where: getattr(*where) for where in steps}
+
+    def wrap(fn, name):
+        def timed_step(*args, **kwargs):
+            start = cpu_seconds()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + cpu_seconds() - start
+        return timed_step
+
+    for (module, attr), name in steps.items():
+        setattr(module, attr, wrap(originals[(module, attr)], name))
+    try:
+        yield spent
+    finally:
+        for (module, attr), fn in originals.items():
+            setattr(module, attr, fn)
+
+
+def small_build(folder: Path, sizes: Sizes):
+    """Cold build of the small campaign in this process, one worker: (project, options, wall, cpu, stages, report)."""
     from broadcast.project import open_project
     from broadcast.publish import BuildOptions, build
 
     config = write_config(folder, sizes.small_stations)
     project = open_project(config)
     end = project.schedule.campaign.start + dt.timedelta(days=sizes.small_days - 1)
-    # One worker: the raw baseline below runs in one process too, so the ratio compares like with like.
-    options = BuildOptions(end=end, workers=1)
-    seconds, report = timed(lambda: build(project, options))
-    return project, options, seconds, report
+    only = tuple(s.id for s in project.schedule.stations[-sizes.small_only:]) if sizes.small_only else ()
+    # One worker: the build's steps then run here, where stage_clock sees them, like the raw baseline.
+    options = BuildOptions(end=end, stations=only, workers=1)
+    with stage_clock({}) as stages:
+        cpu, wall = cpu_seconds(), time.perf_counter()
+        report = build(project, options)
+        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    return project, options, wall, cpu, stages, report
 
 
 def raw_voicing(project, options, scratch: Path) -> dict[str, float]:
-    """Seconds to voice the build's unique segments directly and encode each once; and the mastering steps."""
+    """The build's unique segments voiced directly by the engine and encoded once each: CPU and wall seconds."""
     from pydub import AudioSegment
 
     from broadcast import audio
@@ -201,43 +245,38 @@ def raw_voicing(project, options, scratch: Path) -> dict[str, float]:
     schedule = project.schedule
     plan = make_plan(schedule, project.handbook.item_ids, set(schedule.rotation.priority_items))
     _programmes, specs = _Builder(project, options, None).gather(plan)
-    took = dict.fromkeys(("synth", "encode", "speech", "master"), 0.0)
     engines: dict = {}
+    cpu, wall = cpu_seconds(), time.perf_counter()
     for n, spec in enumerate(specs.values()):
-        tags = audio.Tags(title=spec.label or spec.kind)
-        start = time.perf_counter()
         if spec.kind == "chime":
-            sound, sections = generated_chime(spec.audio.sample_rate), None
+            sound = generated_chime(spec.audio.sample_rate)
         else:
             engine = engines.setdefault(spec.voice, open_engine(spec.voice))
-            sections = [[engine.synthesize(piece).audio for piece in split_for_voice(p)] for p in spec.paragraphs]
-            pieces = [piece for section in sections for piece in section]
+            pieces = [engine.synthesize(piece).audio for p in spec.paragraphs for piece in split_for_voice(p)]
             sound = AudioSegment(data=b"".join(p.raw_data for p in pieces), sample_width=2,
                                  frame_rate=pieces[0].frame_rate, channels=1)
-        took["synth"] += time.perf_counter() - start
-        seconds, _ = timed(lambda: audio.export_mp3(sound, scratch / f"{n}.mp3", tags, spec.audio))
-        took["encode"] += seconds
-        # Not part of the raw figure: what the build adds per segment, for the breakdown.
-        seconds, speech = timed(lambda: audio.build_speech(sections, spec.audio) if sections else sound)
-        took["speech"] += seconds
-        seconds, _ = timed(lambda: audio.master(speech, spec.audio))
-        took["master"] += seconds
-    took["segments"] = len(specs)
-    return took
+        audio.export_mp3(sound, scratch / f"{n}.mp3", audio.Tags(title=spec.label or spec.kind), spec.audio)
+    return {"cpu": cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "segments": len(specs)}
 
 
-def best_rate(fn, nbytes: int, sizes: Sizes) -> float:
-    """Bytes per second of `fn` (which handles `nbytes`): each repeat loops for min_seconds; best repeat."""
-    best = 0.0
+def best_rates(methods: dict, nbytes: int, scratch: Path, sizes: Sizes) -> dict[str, float]:
+    """Bytes per second of each method (`nbytes` per call, into a new folder each call, as a build writes new
+    files); repeats interleave the methods and the best repeat counts."""
+    best = dict.fromkeys(methods, 0.0)
     for _ in range(sizes.repeats):
-        calls, start = 0, time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= sizes.min_seconds:
-                break
-        best = max(best, calls * nbytes / elapsed)
+        for name, fn in methods.items():
+            calls, start = 0, time.perf_counter()
+            while True:
+                target = scratch / f"{name}-{calls}"
+                target.mkdir()
+                fn(target)
+                calls += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= sizes.min_seconds:
+                    break
+            best[name] = max(best[name], calls * nbytes / elapsed)
+            for n in range(calls):
+                shutil.rmtree(scratch / f"{name}-{n}")
     return best
 
 
@@ -255,13 +294,13 @@ def assembly(out: Path, scratch: Path, sizes: Sizes, settings) -> dict[str, floa
     tags = Tags(title="Đài truyền thanh xã An Lộc, 05:30 ngày 1/7/2023", station="Đài truyền thanh xã An Lộc",
                 campaign="bench", date="2023-07-01", items=("khoa-sim",), engine="espeak")
 
-    def join() -> None:
+    def join(folder: Path) -> None:
         for n, parts in enumerate(programmes):
-            join_mp3(parts, scratch / f"join-{n}.mp3", tags)
+            join_mp3(parts, folder / f"{n}.mp3", tags)
 
-    def copy() -> None:
+    def copy(folder: Path) -> None:
         for n, parts in enumerate(programmes):
-            with open(scratch / f"copy-{n}.mp3", "wb") as target:
+            with open(folder / f"{n}.mp3", "wb") as target:
                 for p in parts:
                     with open(p, "rb") as source:
                         shutil.copyfileobj(source, target, 1 << 20)
@@ -274,11 +313,11 @@ def assembly(out: Path, scratch: Path, sizes: Sizes, settings) -> dict[str, floa
             sound = sum((decode_mp3(p) for p in parts[1:]), decode_mp3(parts[0]))
             export_mp3(sound, scratch / f"naive-{n}.mp3", tags, settings)
 
-    rates = {"join": best_rate(join, nbytes, sizes), "copy": best_rate(copy, nbytes, sizes)}
+    rates = best_rates({"join": join, "copy": copy}, nbytes, scratch, sizes)
     start = time.perf_counter()
     naive()
     rates["naive"] = sample_bytes / (time.perf_counter() - start)
-    rates["programmes"], rates["mb"] = len(programmes), nbytes / 1e6
+    rates.update(programmes=len(programmes), naive_programmes=len(sample), mb=nbytes / 1e6)
     shutil.rmtree(scratch)
     return rates
 
@@ -297,27 +336,27 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}, {dt.datetime.now():%Y-%m-%d %H:%M}")
 
 
-def check(ok: bool) -> bool:
-    return bool(ok)
-
-
-def run(root: Path, sizes: Sizes, quick: bool) -> list[Row]:
+def run(root: Path, sizes: Sizes) -> list[Row]:
+    """Measure every figure; return the table's rows."""
     rows: list[Row] = []
-    say = lambda text: print(f"bench: {text}", file=sys.stderr, flush=True)  # noqa: E731
+
+    def say(text: str) -> None:
+        print(f"bench: {text}", file=sys.stderr, flush=True)
 
     # 1. Cold offline build of a small campaign, and the same segments voiced + encoded directly.
     say(f"cold build: {sizes.small_stations} stations x {sizes.small_days} days (espeak, one worker)")
-    project, options, cold_s, report = small_build(root / "small", sizes)
-    say(f"cold build: {cold_s:.1f} s, {report.segments_made} segments; now the raw baseline")
+    project, options, cold_wall, cold_cpu, stages, report = small_build(root / "small", sizes)
+    say(f"cold build: {cold_wall:.1f} s, {report.segments_made} segments; now the raw baseline")
     (root / "raw").mkdir(parents=True, exist_ok=True)
     raw = raw_voicing(project, options, root / "raw")
-    baseline = raw["synth"] + raw["encode"]
-    rows.append(Row(f"cold build / raw synthesis+encode ({int(raw['segments'])} segments, {report.sessions} sessions)",
-                    f"{cold_s / baseline:.2f}x ({cold_s:.1f} s / {baseline:.1f} s)", "<= 1.3x",
-                    check(cold_s / baseline <= 1.3)))
-    other = cold_s - baseline - raw["speech"] - raw["master"]
-    rows.append(Row("  cold build breakdown (s)", f"synth {raw['synth']:.1f}, pauses/tempo {raw['speech']:.1f}, "
-                    f"mastering {raw['master']:.1f}, encode {raw['encode']:.1f}, rest {other:.1f}", "", None))
+    ratio = cold_cpu / raw["cpu"]
+    rows.append(Row(f"cold build / raw synthesis+encode ({raw['segments']} segments, {report.sessions} sessions)",
+                    f"{ratio:.2f}x CPU ({cold_cpu:.1f} / {raw['cpu']:.1f} s); wall {cold_wall:.1f} / {raw['wall']:.1f} s",
+                    "<= 1.3x", ratio <= 1.3))
+    parts = ", ".join(f"{name} {stages.get(name, 0.0):.1f}" for name in
+                      ("voicing", "pauses/tempo", "mastering", "chime", "encode"))
+    rows.append(Row("  where the cold build's CPU goes (s)", f"{parts}, rest {cold_cpu - sum(stages.values()):.1f}; "
+                    f"without mastering {(cold_cpu - stages.get('mastering', 0.0)) / raw['cpu']:.2f}x", "", None))
 
     # 2. No-change rebuild.
     from broadcast.project import open_project
@@ -326,48 +365,50 @@ def run(root: Path, sizes: Sizes, quick: bool) -> list[Row]:
     again_s, again = timed(lambda: build(open_project(project.schedule.path), options))
     rows.append(Row("no-change rebuild: TTS calls / encodes", f"{again.tts_calls} / {again.encodes} "
                     f"({again.programmes_written} programmes rewritten)", "0 / 0",
-                    check(again.tts_calls == 0 and again.encodes == 0 and again.programmes_written == 0)))
+                    again.tts_calls == 0 and again.encodes == 0 and again.programmes_written == 0))
     rows.append(Row(f"no-change rebuild: seconds ({again.sessions} sessions)", f"{again_s:.2f} s", "", None))
 
     # 3. Programme assembly from the real segments of that build.
     say("assembly: join_mp3 vs byte copy vs naive decode + encode")
     rates = assembly(project.schedule.output, root / "assembly", sizes, project.audio_settings())
     mb = 1e6
-    rows.append(Row(f"assembly vs byte copy ({int(rates['programmes'])} programmes, {rates['mb']:.0f} MB)",
+    rows.append(Row(f"assembly vs byte copy ({rates['programmes']} programmes, {rates['mb']:.0f} MB)",
                     f"{rates['join'] / rates['copy']:.2f}x ({rates['join'] / mb:.0f} vs {rates['copy'] / mb:.0f} MB/s)",
-                    ">= 0.5x", check(rates["join"] / rates["copy"] >= 0.5)))
-    rows.append(Row(f"assembly vs naive decode+encode ({min(sizes.naive_programmes, int(rates['programmes']))} programmes)",
-                    f"{rates['join'] / rates['naive']:.0f}x ({rates['naive'] / mb:.1f} MB/s naive)", ">= 20x",
-                    check(rates["join"] / rates["naive"] >= 20)))
+                    ">= 0.5x", rates["join"] / rates["copy"] >= 0.5))
+    rows.append(Row(f"assembly vs naive decode+encode ({rates['naive_programmes']} programmes)",
+                    f"{rates['join'] / rates['naive']:.0f}x ({rates['naive'] / mb:.2f} MB/s naive)", ">= 20x",
+                    rates["join"] / rates["naive"] >= 20))
 
-    # 4. The provincial campaign: cold build once, then the warm rebuild measured in its own process.
+    # 4. The provincial campaign: cold build once, then warm rebuilds, each in its own process.
     days = project.schedule.days()
-    sessions_estimate = sizes.province_stations * sizes.province_days * 2
-    programme_bytes = report.total_bytes / max(1, report.programmes_written)
-    free = shutil.disk_usage(root).free
-    mode = "full" if sessions_estimate * programme_bytes * 1.3 + 5e9 < free else "segments"
+    sessions = sizes.province_stations * sizes.province_days * 2
+    need = sessions * report.total_bytes / max(1, report.programmes_written)
+    mode = "full" if need * 1.3 + 5e9 < shutil.disk_usage(root).free else "segments"
     province = write_config(root / "province", sizes.province_stations, mode)
     to = days[sizes.province_days - 1] if sizes.province_days < len(days) else None
     label = f"{sizes.province_stations} stations x {sizes.province_days} days x 2 sessions, publish: {mode}"
-    say(f"province cold build: {label} (about {sessions_estimate * programme_bytes / 1e9:.1f} GB)")
+    say(f"province cold build: {label} (about {need / 1e9:.1f} GB)")
     cold = run_child("build", province, to)
-    rows.append(Row(f"province cold build ({label})", f"{cold['wall']:.0f} s, {cold['segments_made']} segments, "
-                    f"{cold['total_bytes'] / 1e9:.1f} GB, RSS {cold['rss_mb']:.0f} MB", "", None))
-    say(f"province cold build: {cold['wall']:.0f} s; now the warm rebuild")
-    warm = run_child("build", province, to)
+    rows.append(Row(f"province cold build ({label})", f"{cold['wall']:.0f} s (CPU {cold['cpu']:.0f} s), "
+                    f"{cold['segments_made']} segments, {cold['total_bytes'] / 1e9:.2f} GB, RSS {cold['rss_mb']:.0f} MB",
+                    "", None))
+    say(f"province cold build: {cold['wall']:.0f} s; now {sizes.warm_runs} warm rebuild(s)")
+    warms = [run_child("build", province, to) for _ in range(sizes.warm_runs)]
+    warm = min(warms, key=lambda w: w["wall"])
+    calls, encodes = max(w["tts_calls"] for w in warms), max(w["encodes"] for w in warms)
     rows.append(Row(f"province warm rebuild ({warm['sessions']} sessions)",
-                    f"{warm['wall']:.1f} s (build() {warm['seconds']:.1f} s), {warm['tts_calls']} TTS calls, "
-                    f"{warm['encodes']} encodes", "<= 60 s, 0 calls",
-                    check(warm["wall"] <= 60 and warm["tts_calls"] == 0 and warm["encodes"] == 0)))
-    rows.append(Row("province warm rebuild: peak RSS", f"{warm['rss_mb']:.0f} MB", "<= 300 MB",
-                    check(warm["rss_mb"] <= 300)))
+                    f"{warm['wall']:.1f} s (CPU {warm['cpu']:.1f} s; build() {warm['seconds']:.1f} s), "
+                    f"{calls} TTS calls, {encodes} encodes", "<= 60 s, 0 / 0",
+                    warm["wall"] <= 60 and calls == 0 and encodes == 0))
+    rss = max(w["rss_mb"] for w in warms)
+    rows.append(Row("province warm rebuild: peak RSS", f"{rss:.0f} MB", "<= 300 MB", rss <= 300))
 
     # 5. Plan only, for a very large deployment.
     say(f"plan only: {sizes.plan_stations} stations")
     plan = run_child("plan", write_config(root / "plan", sizes.plan_stations, "segments"))
     rows.append(Row(f"plan only, {sizes.plan_stations} stations ({plan['sessions']} sessions)",
-                    f"{plan['wall']:.1f} s (load {plan['load_seconds']:.1f} s + plan "
-                    f"{plan['seconds'] - plan['load_seconds']:.1f} s)", "<= 30 s", check(plan["wall"] <= 30)))
+                    f"{plan['wall']:.1f} s (CPU {plan['cpu']:.1f} s; load {plan['load_seconds']:.1f} s + plan "
+                    f"{plan['seconds'] - plan['load_seconds']:.1f} s)", "<= 30 s", plan["wall"] <= 30))
     rows.append(Row("plan only: peak RSS", f"{plan['rss_mb']:.0f} MB", "", None))
     return rows
 
@@ -397,13 +438,14 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     root = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="broadcast-bench-"))
     root.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
+    start, load = time.perf_counter(), os.getloadavg()[0]
     try:
-        rows = run(root, sizes, args.quick)
+        rows = run(root, sizes)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    print(f"broadcast bench{' --quick' if args.quick else ''}: {machine()}; {time.perf_counter() - start:.0f} s in all")
+    print(f"broadcast bench{' --quick' if args.quick else ''}: {machine()}; {time.perf_counter() - start:.0f} s in all; "
+          f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(table(rows))
     return 0 if all(r.ok is not False for r in rows) else 1
 

@@ -202,11 +202,11 @@ def cache_problems(cache_dir: Path) -> tuple[list[str], int, dict[str, int]]:
     return problems, scratch, engines
 
 
-def folder_problems(folder: Path) -> list[str]:
-    """Everything wrong with a campaign folder: partial outputs, manifest mismatches, dead links, bad cache entries."""
+def folder_problems(folder: Path, links: bool = True) -> list[str]:
+    """Everything wrong with a campaign folder: partial outputs, manifest mismatches, bad cache entries, dead links."""
     out = folder / "audio_out"
     problems, _ = output_problems(out)
-    problems += manifest_problems(out) + page_problems(out)
+    problems += manifest_problems(out) + (page_problems(out) if links else [])
     problems += cache_problems(folder / ".cache" / "broadcast")[0]
     return problems
 

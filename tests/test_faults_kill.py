@@ -18,13 +18,14 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
-from conftest import write_small_campaign
+from conftest import build_small_campaign, write_small_campaign
 from faults_support import (
     OUT_SCRATCH, build_command, build_env, cache_problems, folder_problems, load_manifest, output_problems,
-    run_build, visible_files,
+    page_problems, run_build, visible_files,
 )
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux process groups and /proc")
@@ -33,6 +34,19 @@ TRIALS = max(10, int(os.environ.get("BROADCAST_KILL_TRIALS", "12")))
 SEED = int(os.environ.get("BROADCAST_KILL_SEED", "20230701"))
 KINDS = ("cold", "joining", "revoice")
 MIN_DELAY_S = 0.3
+# A slow disk for the later stages: every rename waits, so kills also land between a whole temp file and
+# its rename, and the short joining/pages/manifest stage lasts long enough for random kills to hit it.
+SLOW_RENAMES = """
+import os, sys, time
+_replace = os.replace
+def _slow_replace(*args, **kwargs):
+    time.sleep({pause})
+    return _replace(*args, **kwargs)
+os.replace = _slow_replace
+from broadcast.cli import app
+app()
+"""
+RENAME_PAUSE_S = {"cold": None, "joining": 0.04, "revoice": 0.04}
 CLOSING_EDIT = ('{% extends "default/base.j2" %}\n'
                 "{% block signoff %}Ban biên tập xin cảm ơn {{ self.addressee() }}.{% endblock %}\n")
 
@@ -73,14 +87,37 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
-def run_and_kill(config: Path, delay_s: float) -> bool:
-    """Start a build in its own process group and SIGKILL the whole group after `delay_s`; True if killed."""
+def anchor_for(kind: str, reference: Path, config: Path) -> Callable[[], bool] | None:
+    """When a trial's delay starts: at launch (cold), or when the stage the starting point is for begins."""
+    out = config.parent / "audio_out"
+    if kind == "joining":
+        return (out / "2023-07-01").exists  # the prepared folder has no programmes: it appears with the first join
+    if kind == "revoice":
+        old = {p.name for p in (reference / "audio_out" / "segments").iterdir()}
+        return lambda: any(name not in old and not name.startswith(".") for name in os.listdir(out / "segments"))
+    return None
+
+
+def trial_command(kind: str, config: Path) -> list[str]:
+    """`broadcast build`, on a slow disk for the kinds that need one."""
+    command = build_command(config)
+    pause = RENAME_PAUSE_S[kind]
+    return command if pause is None else [command[0], "-c", SLOW_RENAMES.format(pause=pause), *command[3:]]
+
+
+def run_and_kill(kind: str, config: Path, delay_s: float, anchor: Callable[[], bool] | None) -> tuple[bool, float]:
+    """Start a build in its own process group; SIGKILL the whole group `delay_s` after the anchor.
+
+    Returns whether it was killed, and the seconds from launch (or from the anchor) to its end."""
     # The whole group, workers and ffmpeg included, as when the power goes: nothing writes after the kill.
-    proc = subprocess.Popen(build_command(config), cwd=config.parent, env=build_env(), start_new_session=True,
+    proc = subprocess.Popen(trial_command(kind, config), cwd=config.parent, env=build_env(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while anchor is not None and proc.poll() is None and not anchor():
+        time.sleep(0.002)
+    started = time.monotonic()
     try:
         proc.wait(timeout=delay_s)
-        return False
+        return False, time.monotonic() - started
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -88,7 +125,7 @@ def run_and_kill(config: Path, delay_s: float) -> bool:
     while group_alive(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not group_alive(proc.pid), "a killed build's process survived"
-    return True
+    return True, delay_s
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -124,25 +161,26 @@ def reference(tmp_path_factory) -> tuple[Path, float]:
 
 @pytest.fixture(scope="module")
 def expected(reference, tmp_path_factory) -> dict[str, tuple[dict, float]]:
-    """Per starting point: the manifest an uninterrupted run produces, and how long that run takes."""
+    """Per starting point: the manifest an uninterrupted run produces, and its length from launch or anchor."""
     folder, cold_s = reference
     result = {"cold": (load_manifest(folder / "audio_out"), cold_s)}
     for kind in ("joining", "revoice"):
         config = prepare(kind, folder, tmp_path_factory.mktemp(kind) / "campaign")
-        finished = run_build(config)
-        assert finished.returncode == 0, finished.stderr
-        result[kind] = (load_manifest(config.parent / "audio_out"), finished.seconds)
+        killed, seconds = run_and_kill(kind, config, 600, anchor_for(kind, folder, config))
+        assert not killed and not folder_problems(config.parent)
+        result[kind] = (load_manifest(config.parent / "audio_out"), seconds)
     return result
 
 
 def plan_trials(lengths: dict[str, float]) -> list[Trial]:
-    """Seeded delays, stratified over 0.3 s .. each starting point's uninterrupted length, kinds interleaved."""
+    """Seeded delays stratified over each starting point's uninterrupted length (0.3 s .. the cold build's), interleaved."""
     rng = random.Random(SEED)
     per_kind = []
     for k, kind in enumerate(KINDS):
         count = len(range(k, TRIALS, len(KINDS)))
-        span = max(lengths[kind], 1.0) - MIN_DELAY_S
-        delays = [MIN_DELAY_S + span * (j + rng.random()) / count for j in range(count)]
+        low = MIN_DELAY_S if kind == "cold" else 0.0  # anchored kinds start counting when their stage begins
+        span = max(lengths[kind], low + 0.2) - low
+        delays = [low + span * (j + rng.random()) / count for j in range(count)]
         rng.shuffle(delays)
         per_kind.append([Trial(kind, d) for d in delays])
     return [t for round_ in itertools.zip_longest(*per_kind) for t in round_ if t is not None]
@@ -165,15 +203,16 @@ def test_builds_killed_at_random_moments_leave_only_whole_files_and_resume(refer
     lengths = {kind: seconds for kind, (_, seconds) in expected.items()}
     trials = plan_trials(lengths)
     configs: dict[str, Path] = {}
-    last_killed: dict[str, bool] = {}
     for n, trial in enumerate(trials):
-        if trial.kind not in configs or not last_killed[trial.kind]:  # resume a killed run, else start afresh
+        # The cold chain resumes what each kill left; the other kinds start from their prepared folder each time.
+        if trial.kind not in configs or trial.kind != "cold":
             configs[trial.kind] = prepare(trial.kind, folder, tmp_path / trial.kind)
         config = configs[trial.kind]
         before = snapshot(config.parent)
-        trial.killed = last_killed[trial.kind] = run_and_kill(config, trial.delay_s)
+        trial.killed, _ = run_and_kill(trial.kind, config, trial.delay_s, anchor_for(trial.kind, folder, config))
         trial.stage = stage_of(before, snapshot(config.parent)) if trial.killed else "finished"
-        problems = folder_problems(config.parent)
+        # Dead links between pages after a kill are pinned by the test below, not by this random one.
+        problems = folder_problems(config.parent, links=False)
         assert not problems, f"trial {n} ({trial}): " + "\n".join(problems)
 
     landed = {t.stage for t in trials if t.killed}
@@ -209,3 +248,26 @@ def test_cache_scratch_left_by_a_killed_write_is_swept_by_the_next_build(campaig
     finished = run_build(campaign_copy / "schedule.yaml")
     assert finished.returncode == 0, finished.stderr
     assert not scratch.exists()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: write_pages writes index.html first; a kill after it leaves links to pages not yet written")
+def test_a_build_stopped_right_after_the_index_page_leaves_no_dead_links(campaign_copy, monkeypatch):
+    """Publish pages afresh and stop right after index.html, as a kill there would; the index must not link to nothing."""
+    import broadcast.pages as pages
+
+    out = campaign_copy / "audio_out"
+    for page in [out / "index.html", *out.glob("*/index.html"), out / "schedule.csv", out / "schedule.ics"]:
+        page.unlink()
+    real, written = pages.write_text_atomic, []
+
+    def write_then_stop(path, text):
+        if written:
+            raise SystemExit("killed")  # a BaseException: like the end of the process, nothing runs after it
+        written.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(pages, "write_text_atomic", write_then_stop)
+    with pytest.raises(SystemExit):
+        build_small_campaign(campaign_copy / "schedule.yaml")
+    assert written == [out / "index.html"]
+    assert not page_problems(out)

@@ -162,6 +162,8 @@ def _ics_escape(text: str) -> str:
 
 def _ics_fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
+    if len(line) <= 18 or len(line.encode("utf-8")) <= 75:  # 18 chars of up to 4 bytes always fit
+        return line
     out, current = [], b""
     for ch in line:
         b = ch.encode("utf-8")

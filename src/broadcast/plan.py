@@ -103,11 +103,21 @@ class Plan:
 
 @dataclass(frozen=True)
 class _Cycle:
-    """One level's cyclic item sequence (indexes into the items) and its stagger offsets."""
+    """One level's cyclic item sequence (indexes into the items) and its priority copies."""
 
     order: tuple[int, ...]
     copies: int
-    offsets: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """How one level's stations read: item sequence, items per session, starts to try in turn, and with whom
+    they are staggered (the levels that share a `team`)."""
+
+    seq: tuple[int, ...]
+    k: int
+    starts: tuple[int, ...]
+    team: str
 
 
 def make_plan(
@@ -145,7 +155,7 @@ def make_plan(
             cycles[level] = cycle
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: p.line or 0))
-    return _assemble(schedule, items, days, cycles)
+    return _assemble(schedule, items, days, _readers(schedule, cycles))
 
 
 class _Durations:
@@ -232,8 +242,7 @@ def _level_cycle(schedule: Schedule, level: str, n: int, prio: frozenset[int], n
             break
     if prio and copies < rot.priority_weight:
         log.info("%s: priority items air %dx, not %dx: the gap and min_airings rules leave no more room", level, copies, rot.priority_weight)
-    offsets = _stagger_offsets(order, k) if rot.stagger else (0,)  # without stagger every station is in step
-    return _Cycle(order=order, copies=copies, offsets=offsets)
+    return _Cycle(order=order, copies=copies)
 
 
 def _min_spacing(k: int, gap_days: int, per_day: int, capacity: int) -> int:
@@ -277,22 +286,6 @@ def _spacing(order: Sequence[int]) -> int:
     return best
 
 
-def _stagger_offsets(order: tuple[int, ...], k: int) -> tuple[int, ...]:
-    """Start offsets into the cycle such that stations on different offsets never share an item in a session."""
-    length = len(order)
-    where: dict[int, list[int]] = {}
-    for p, item in enumerate(order):
-        where.setdefault(item, []).append(p)
-    same = {0} | {(b - a) % length for ps in where.values() for a in ps for b in ps if a != b}
-    # Offsets d apart clash when some item sits d+t positions further on, |t| < k (two windows of k).
-    clash = [any((d + t) % length in same for t in range(-k + 1, k)) for d in range(length)]
-    chosen = [0]
-    for cand in range(1, length):
-        if all(not clash[(cand - o) % length] for o in chosen):
-            chosen.append(cand)
-    return tuple(chosen)
-
-
 def _audience_turns(mix: tuple[tuple[str, int], ...], count: int) -> tuple[str, ...]:
     """Smooth weighted round-robin over the audience mix: weight 2 gets twice the turns, evenly spread."""
     names = [a for a, _ in mix]
@@ -309,36 +302,101 @@ def _audience_turns(mix: tuple[tuple[str, int], ...], count: int) -> tuple[str, 
     return tuple(out)
 
 
-def _stagger_groups(schedule: Schedule) -> dict[str, int]:
-    """Each station's place within its district group (the district station first, then its communes)."""
-    place: dict[str, int] = {}
-    if not schedule.rotation.stagger:
-        return {st.id: 0 for st in schedule.stations}
-    seen: dict[tuple, int] = {}
+def _readers(schedule: Schedule, cycles: dict[str, _Cycle]) -> dict[str, _Reader]:
+    """Each level's reader: its own cycle, or (see the module doc) the other level's cycle interleaved."""
+    spec = schedule.levels
+    readers = {lv: _Reader(c.order, spec[lv].items_per_session, tuple(range(len(c.order))), lv) for lv, c in cycles.items()}
+    if len(cycles) != 2 or not schedule.rotation.stagger:  # without stagger every station reads in step
+        return readers
+    small, big = sorted(cycles, key=lambda lv: spec[lv].items_per_session)
+    k, kk, order = spec[small].items_per_session, spec[big].items_per_session, cycles[big].order
+    if len(spec[small].slots) != len(spec[big].slots) or cycles[small].order != order:
+        return readers  # sessions do not line up, or the cycles differ: each level is staggered on its own
+    if k == kk:
+        return {lv: _Reader(order, k, r.starts, "") for lv, r in readers.items()}
+    if kk % k or (k > 1 and len(order) % kk):
+        return readers
+    # Block-boundary starts first: any other straddles two blocks and wastes room.
+    starts = tuple(sorted(range(len(order)), key=lambda p: (p % k != 0, p)))
+    return {big: _Reader(order, kk, readers[big].starts, ""), small: _Reader(_interleave(order, kk, k), k, starts, "")}
+
+
+def _interleave(order: tuple[int, ...], kk: int, k: int) -> tuple[int, ...]:
+    """`order` read one K-item row at a time, k items of it a row, the row's next block on the next pass."""
+    length = len(order)
+    if k == 1:
+        # Rows may overlap (K does not divide the length): step K a session, and one more each time round.
+        g = math.gcd(kk, length)
+        return tuple(order[(kk * t + t * g // length) % length] for t in range(length))
+    rows = length // kk
+    return tuple(order[row * kk + block * k + i] for block in range(kk // k) for row in range(rows) for i in range(k))
+
+
+class _Stagger:
+    """Each district group's starts, chosen station by station (cached: groups of one shape share them)."""
+
+    def __init__(self, schedule: Schedule, readers: dict[str, _Reader], n_days: int):
+        self.readers = readers
+        # A start's pattern repeats after lcm(cycle lengths) days at most: no need to look further.
+        period = min(n_days, math.lcm(*(len(r.seq) for r in readers.values())))
+        self.keys: dict[str, tuple[tuple[int, tuple], ...]] = {}
+        for lv, r in readers.items():
+            n = len(schedule.levels[lv].slots)
+            self.keys[lv] = tuple((d * n + i, (r.team, d, i)) for d in range(period) for i in range(n))
+        self.masks = {lv: tuple(_mask(r.seq[(p + j) % len(r.seq)] for j in range(r.k)) for p in range(len(r.seq)))
+                      for lv, r in readers.items()}
+        self.cache: dict[tuple[str, ...], tuple[int, ...]] = {}
+
+    def starts(self, levels: tuple[str, ...]) -> tuple[int, ...]:
+        """The starts of a group's stations, given their levels in placing order."""
+        if levels not in self.cache:
+            taken: dict[tuple, int] = {}
+            chosen = []
+            for lv in levels:
+                reader, keys, masks = self.readers[lv], self.keys[lv], self.masks[lv]
+                k, length = reader.k, len(reader.seq)
+                best = (math.inf, 0)
+                for start in reader.starts:
+                    clashes = sum(1 for n, key in keys if masks[(start + k * n) % length] & taken.get(key, 0))
+                    if clashes < best[0]:
+                        best = (clashes, start)
+                        if not clashes:
+                            break
+                chosen.append(best[1])
+                for n, key in keys:
+                    taken[key] = taken.get(key, 0) | masks[(best[1] + k * n) % length]
+            self.cache[levels] = tuple(chosen)
+        return self.cache[levels]
+
+
+def _mask(items) -> int:
+    out = 0
+    for i in items:
+        out |= 1 << i
+    return out
+
+
+def _assemble(schedule: Schedule, items: tuple[str, ...], days: list[dt.date], readers: dict[str, _Reader]) -> Plan:
+    groups: dict[str, list] = {}
     for st in sorted(schedule.stations, key=lambda s: s.district is not None):  # district stations first
-        spec = schedule.levels[st.level]
-        # Only stations sharing slot times and items per session can collide slot for slot.
-        key = (st.district or st.id, spec.items_per_session, tuple(s.time for s in spec.slots))
-        place[st.id] = seen.get(key, 0)
-        seen[key] = place[st.id] + 1
-    return place
-
-
-def _assemble(schedule: Schedule, items: tuple[str, ...], days: list[dt.date], cycles: dict[str, _Cycle]) -> Plan:
-    place = _stagger_groups(schedule)
+        groups.setdefault(st.district or st.id, []).append(st)
+    stagger = _Stagger(schedule, readers, len(days)) if schedule.rotation.stagger else None
+    start: dict[str, int] = {}
+    for members in groups.values():
+        levels = tuple(st.level for st in members)
+        start.update(zip((st.id for st in members), stagger.starts(levels) if stagger else (0,) * len(members)))
     windows: dict[tuple[str, int], tuple[tuple[str, ...], ...]] = {}
     turns: dict[tuple[tuple[tuple[str, int], ...], int], tuple[str, ...]] = {}
     sessions: list[Session] = []
     for st in schedule.stations:
         spec = schedule.levels[st.level]
-        cycle = cycles[st.level]
-        offset = _offset(cycle, place[st.id], spec.items_per_session)
         per_station = len(days) * len(spec.slots)
-        if (st.level, offset) not in windows:  # shared by every station on this offset: few distinct ones
-            windows[(st.level, offset)] = _windows(cycle.order, offset, spec.items_per_session, per_station, items)
+        key = (st.level, start[st.id])
+        if key not in windows:  # shared by every station of this level on this start: few distinct ones
+            windows[key] = _windows(readers[st.level], start[st.id], per_station, items)
         if (st.audiences, per_station) not in turns:
             turns[(st.audiences, per_station)] = _audience_turns(st.audiences, per_station)
-        picks, audiences = windows[(st.level, offset)], turns[(st.audiences, per_station)]
+        picks, audiences = windows[key], turns[(st.audiences, per_station)]
         n = 0
         for day in days:
             for si, slot in enumerate(spec.slots):
@@ -348,12 +406,6 @@ def _assemble(schedule: Schedule, items: tuple[str, ...], days: list[dt.date], c
     return Plan(sessions=tuple(sessions))
 
 
-def _offset(cycle: _Cycle, place: int, k: int) -> int:
-    """The station's start offset; past the clash-free ones, shift by a session so repeats stay rare."""
-    n = len(cycle.offsets)
-    return (cycle.offsets[place % n] + (place // n) * k) % len(cycle.order)
-
-
-def _windows(order: tuple[int, ...], offset: int, k: int, count: int, items: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    length = len(order)
-    return tuple(tuple(items[order[(offset + s * k + i) % length]] for i in range(k)) for s in range(count))
+def _windows(reader: _Reader, start: int, count: int, items: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    seq, k, length = reader.seq, reader.k, len(reader.seq)
+    return tuple(tuple(items[seq[(start + s * k + i) % length]] for i in range(k)) for s in range(count))

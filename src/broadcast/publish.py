@@ -154,7 +154,7 @@ class _Builder:
         self.chime_default = schedule.audio.chime
         self.cache_dir = options.cache_dir or project.cache_dir
         self._scripts: dict[tuple[str, str, str], Script] = {}
-        self._speech: dict[str, str] = {}
+        self._speech: dict[str, tuple[str, ...]] = {}
 
     # -- gather -------------------------------------------------------------------------------
     def _days(self) -> tuple[dt.date, dt.date]:
@@ -192,14 +192,13 @@ class _Builder:
         return self._scripts[key]
 
     def speech(self, text: str) -> tuple[str, ...]:
+        """Speech-ready paragraphs of a section (memoized: stations share most of their text)."""
         from .speech import normalize
 
-        out = []
-        for paragraph in text.split("\n\n"):
-            if paragraph not in self._speech:
-                self._speech[paragraph] = normalize(paragraph, self.project.lexicon)
-            out.append(self._speech[paragraph])
-        return tuple(p for p in out if p.strip())
+        if text not in self._speech:
+            paragraphs = (normalize(p, self.project.lexicon) for p in text.split("\n\n"))
+            self._speech[text] = tuple(p for p in paragraphs if p.strip())
+        return self._speech[text]
 
     def segment(self, kind: str, text: str, station, audience: str, label: str) -> SegmentSpec:
         tempo = self.schedule.voice.tempo_for(audience)

@@ -3,6 +3,7 @@ everything that changes the sound, so the same segment is never voiced or encode
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -32,7 +33,7 @@ class SegmentSpec:
     label: str = ""  # for logs and the manifest: "body khoa-sim/elderly"
     meta: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """sha256 over everything that changes the sound of this segment."""
         return segment_key(self)
@@ -50,20 +51,27 @@ def _file_digest(path: Path | None) -> str:
 _DIGESTS: dict[Path, str] = {}
 
 
-def segment_key(spec: SegmentSpec) -> str:
-    voice = asdict(spec.voice)
+@functools.lru_cache(maxsize=256)
+def _settings_fingerprint(kind: str, voice, audio) -> str:
+    """The part of a segment's key that comes from its settings (a build has only a few distinct ones)."""
+    voice_fields = asdict(voice)
     for timing in ("timeout_s", "retries", "backoff_s", "min_interval_s", "probe_timeout_s"):
-        voice.pop(timing, None)  # how long we wait for gTTS does not change the sound
-    audio = asdict(spec.audio)
-    chime = audio.pop("chime", None)
-    if chime is not None:
+        voice_fields.pop(timing, None)  # how long we wait for gTTS does not change the sound
+    audio_fields = asdict(audio)
+    chime = audio_fields.pop("chime", None)
+    if kind == "chime" and chime is not None:
         path = Path(chime)
-        audio["chime"] = _DIGESTS.setdefault(path, _file_digest(path))
-    if spec.kind != "chime":
-        audio.pop("chime", None)
-    payload = {"v": PIPELINE_VERSION, "kind": "chime" if spec.kind == "chime" else "speech",
-               "text": spec.paragraphs, "voice": voice if spec.kind != "chime" else None, "audio": audio}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+        audio_fields["chime"] = _DIGESTS.setdefault(path, _file_digest(path))
+    payload = {"v": PIPELINE_VERSION, "kind": kind, "voice": voice_fields if kind != "chime" else None, "audio": audio_fields}
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def segment_key(spec: SegmentSpec) -> str:
+    kind = "chime" if spec.kind == "chime" else "speech"
+    h = hashlib.sha256(_settings_fingerprint(kind, spec.voice, spec.audio).encode())
+    for paragraph in spec.paragraphs:
+        h.update(b"\x00" + paragraph.encode("utf-8"))
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
