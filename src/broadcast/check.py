@@ -10,11 +10,9 @@ from .script import render_script
 
 
 def _plan(project):
-    from .plan import make_plan
+    from .publish import campaign_plan
 
-    if project.schedule is None:
-        raise ConfigError("no schedule.yaml: pass --config FILE or run in the folder that has one")
-    return make_plan(project.schedule, project.handbook.item_ids, set(project.schedule.rotation.priority_items))
+    return campaign_plan(project)
 
 
 def check_project(project) -> list[str]:

@@ -248,7 +248,7 @@ class _Builder:
 
     # -- produce ------------------------------------------------------------------------------
     def produce(self, specs: dict[str, SegmentSpec], previous: dict) -> dict[str, dict]:
-        from .audio import mp3_info
+        from .audio import mp3_info, read_tags
 
         known: dict[str, dict] = {}
         todo: list[SegmentSpec] = []
@@ -261,8 +261,9 @@ class _Builder:
             if path.is_file():  # made by a build that was stopped before its manifest: check, then adopt
                 try:
                     info = mp3_info(path)
+                    engines = sorted(filter(None, read_tags(path).engine.split(",")))  # export tagged who voiced it
                     known[key] = {"file": f"{SEGMENTS_DIR}/{path.name}", "duration_s": info.duration_s,
-                                  "sha256": _sha256(path), "bytes": path.stat().st_size, "engines": [],
+                                  "sha256": _sha256(path), "bytes": path.stat().st_size, "engines": engines,
                                   "kind": spec.kind, "label": spec.label}
                     continue
                 except Exception as exc:  # a damaged file is redone, never trusted
@@ -361,8 +362,6 @@ def _page_sessions(records: list[dict]) -> list[PageSession]:
 
 def build(project, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildReport:
     """Build every programme of the campaign (or the selected dates/stations) into the output folder."""
-    from .plan import make_plan
-
     b = _Builder(project, options, progress)
     out = b.out
     try:
@@ -371,10 +370,7 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
         if swept:
             log.info("removed %d partial files left by an interrupted build", swept)
         manifest = _load_manifest(out)
-        durations = _known_durations(manifest)
-        handbook = project.handbook
-        priority = set(b.schedule.rotation.priority_items)
-        plan = make_plan(b.schedule, handbook.item_ids, priority, duration=durations or None)
+        plan = campaign_plan(project, manifest)
         programmes, specs = b.gather(plan)
         b.report.sessions = len(programmes)
         segments = b.produce(specs, manifest.get("segments", {}))
@@ -408,17 +404,37 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
     return b.report
 
 
-def _known_durations(manifest: dict) -> Callable[[str, str], float] | None:
-    """Real body durations per (item, audience) from the previous build, for the planner's caps."""
+def campaign_plan(project, manifest: dict | None = None):
+    """The rotation plan, with real durations from the output folder's manifest when there is one."""
+    from .plan import make_plan
+
+    schedule = project.schedule
+    if schedule is None:
+        raise ConfigError("no schedule.yaml: pass --config FILE or run in the folder that has one")
+    durations, overhead = _known_durations(manifest if manifest is not None else _load_manifest(schedule.output))
+    return make_plan(schedule, project.handbook.item_ids, set(schedule.rotation.priority_items),
+                     duration=durations, overhead_s=overhead)
+
+
+DEFAULT_OVERHEAD_S = 120.0  # opening + closing + two chimes, before a build has measured them
+
+
+def _known_durations(manifest: dict) -> tuple[Callable[[str, str], float] | None, float]:
+    """Real durations from the previous build, for the planner's caps: body seconds per (item, audience)
+    and a session's overhead (the longest opening and closing, two chimes)."""
     table: dict[tuple[str, str], float] = {}
+    longest = {"opening": 0.0, "closing": 0.0, "chime": 0.0}
     for seg in manifest.get("segments", {}).values():
-        label = seg.get("label", "")
-        if seg.get("kind") == "body" and label.startswith("body "):
+        label, kind, seconds = seg.get("label", ""), seg.get("kind"), float(seg.get("duration_s", 0.0))
+        if kind == "body" and label.startswith("body "):
             item, _, audience = label[5:].partition("/")
-            table[(item, audience)] = max(table.get((item, audience), 0.0), float(seg.get("duration_s", 0.0)))
+            table[(item, audience)] = max(table.get((item, audience), 0.0), seconds)
+        elif kind in longest:
+            longest[kind] = max(longest[kind], seconds)
+    overhead = longest["opening"] + longest["closing"] + 2 * longest["chime"]
     if not table:
-        return None
-    return lambda item, audience: table.get((item, audience), 150.0)
+        return None, DEFAULT_OVERHEAD_S
+    return (lambda item, audience: table.get((item, audience), 150.0)), overhead or DEFAULT_OVERHEAD_S
 
 
 def _remove(out: Path, rels: Sequence[str]) -> int:
