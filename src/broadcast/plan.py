@@ -4,16 +4,16 @@ Per level, items are laid out on one cyclic sequence in which every item recurs 
 later (R = min_gap_days x items a day, so any window of it keeps the gap), priority items c times per
 cycle. Each station reads its level's sequence, items_per_session at a time, from its own start.
 
-Stagger (rotation.stagger) works per district group (a district station and its communes). The district
-station, then its communes in schedule order, each take the first start at which they share no item with
-the group's stations already placed in any compared session, else the start that shares in fewest.
-Sessions are compared slot index by slot index on the same day when both levels have as many slots a day
-(whatever the clock times), else only where day and clock time are the same. When both levels also
-share one cycle and the smaller items_per_session k divides the larger K, the k-level reads the K-level's
-cycle interleaved: row by row (a row being the K items of one session), one row a session, taking the
-k-item blocks of a row in turn on each pass. That keeps its gap, coverage and priority share, and lets
-the group avoid one another in every compared session whenever the group's items_per_session add up to
-at most the number of items and k = 1 or K divides it (priority copies can rule out some starts).
+Stagger (rotation.stagger), per district group: the district station, then its communes in schedule
+order, each take the first start at which they share no item with the group's stations placed before
+them in any session compared, else the start that shares in fewest. The two levels are compared with
+each other (slot index by slot index on the same day, whatever the clock times) when they have as many
+slots a day, the same cycle, and items_per_session that are equal or where the smaller k divides the
+larger K with k = 1 or K dividing the cycle length. Then the k level reads the K level's cycle
+interleaved: a row (the K items of one session) a session, the row's k-item blocks in turn pass after
+pass, which keeps its gap, coverage and priority share. Otherwise each level is compared only with
+itself. Stations compared never air an item twice in one session when their items_per_session add up to
+at most the number of items and no item is doubled for priority (copies can rule out starts).
 Everything is deterministic.
 """
 
@@ -131,7 +131,7 @@ def make_plan(
 
     `items` in handbook order; `priority` adds to rotation.priority_items (ids not in `items` are ignored);
     `duration(item, audience)` gives an item's seconds (default 150); `overhead_s` is a session's opening,
-    closing and chimes.
+    closing and chimes. The stagger rule (which stations are kept apart, and when) is in the module doc.
     """
     items = tuple(dict.fromkeys(items))
     if not items:
@@ -316,9 +316,9 @@ def _readers(schedule: Schedule, cycles: dict[str, _Cycle]) -> dict[str, _Reader
         return {lv: _Reader(order, k, r.starts, "") for lv, r in readers.items()}
     if kk % k or (k > 1 and len(order) % kk):
         return readers
-    # Block-boundary starts first: any other straddles two blocks and wastes room.
-    starts = tuple(sorted(range(len(order)), key=lambda p: (p % k != 0, p)))
-    return {big: _Reader(order, kk, readers[big].starts, ""), small: _Reader(_interleave(order, kk, k), k, starts, "")}
+    # Only block-boundary starts: a window across two blocks could come back too soon.
+    return {big: _Reader(order, kk, readers[big].starts, ""),
+            small: _Reader(_interleave(order, kk, k), k, tuple(range(0, len(order), k)), "")}
 
 
 def _interleave(order: tuple[int, ...], kk: int, k: int) -> tuple[int, ...]:
@@ -333,19 +333,18 @@ def _interleave(order: tuple[int, ...], kk: int, k: int) -> tuple[int, ...]:
 
 
 class _Stagger:
-    """Each district group's starts, chosen station by station (cached: groups of one shape share them)."""
+    """Each district group's starts, station by station (cached: groups of one shape get the same ones)."""
 
     def __init__(self, schedule: Schedule, readers: dict[str, _Reader], n_days: int):
         self.readers = readers
+        self.cache: dict[tuple[str, ...], tuple[int, ...]] = {}
         # A start's pattern repeats after lcm(cycle lengths) days at most: no need to look further.
         period = min(n_days, math.lcm(*(len(r.seq) for r in readers.values())))
-        self.keys: dict[str, tuple[tuple[int, tuple], ...]] = {}
-        for lv, r in readers.items():
-            n = len(schedule.levels[lv].slots)
-            self.keys[lv] = tuple((d * n + i, (r.team, d, i)) for d in range(period) for i in range(n))
-        self.masks = {lv: tuple(_mask(r.seq[(p + j) % len(r.seq)] for j in range(r.k)) for p in range(len(r.seq)))
-                      for lv, r in readers.items()}
-        self.cache: dict[tuple[str, ...], tuple[int, ...]] = {}
+        slots = {lv: len(schedule.levels[lv].slots) for lv in readers}
+        self.keys = {lv: tuple((d * n + i, (readers[lv].team, d, i)) for d in range(period) for i in range(n))
+                     for lv, n in slots.items()}
+        self.masks = {lv: tuple(sum(1 << i for i in {r.seq[(p + j) % len(r.seq)] for j in range(r.k)})
+                                for p in range(len(r.seq))) for lv, r in readers.items()}
 
     def starts(self, levels: tuple[str, ...]) -> tuple[int, ...]:
         """The starts of a group's stations, given their levels in placing order."""
@@ -354,8 +353,7 @@ class _Stagger:
             chosen = []
             for lv in levels:
                 reader, keys, masks = self.readers[lv], self.keys[lv], self.masks[lv]
-                k, length = reader.k, len(reader.seq)
-                best = (math.inf, 0)
+                k, length, best = reader.k, len(reader.seq), (math.inf, 0)
                 for start in reader.starts:
                     clashes = sum(1 for n, key in keys if masks[(start + k * n) % length] & taken.get(key, 0))
                     if clashes < best[0]:
@@ -367,13 +365,6 @@ class _Stagger:
                     taken[key] = taken.get(key, 0) | masks[(best[1] + k * n) % length]
             self.cache[levels] = tuple(chosen)
         return self.cache[levels]
-
-
-def _mask(items) -> int:
-    out = 0
-    for i in items:
-        out |= 1 << i
-    return out
 
 
 def _assemble(schedule: Schedule, items: tuple[str, ...], days: list[dt.date], readers: dict[str, _Reader]) -> Plan:
