@@ -256,7 +256,8 @@ class _Builder:
             record = previous.get(key)
             path = segment_path(self.out, key)
             if record and path.is_file() and path.stat().st_size == record.get("bytes"):
-                known[key] = {**record, "label": spec.label}
+                # The path comes from the key, never from the manifest: it is data, and could point anywhere.
+                known[key] = {**record, "file": f"{SEGMENTS_DIR}/{path.name}", "label": spec.label}
                 continue
             if path.is_file():  # made by a build that was stopped before its manifest: check, then adopt
                 try:
@@ -293,8 +294,11 @@ class _Builder:
             inside = start.isoformat() <= rec["date"] <= end.isoformat() and rec["station"] in wanted
             if inside or (rec["date"], rec["time"], rec["station"], tuple(rec["items"])) not in planned:
                 continue
-            if all(k in manifest.get("segments", {}) for k in rec["segments"]) and (
-                    rec.get("file") is None or (self.out / rec["file"]).is_file()):
+            paths = [p for p in (rec.get("file"), rec.get("playlist"), rec.get("script")) if p is not None]
+            if not all(isinstance(p, str) and _inside(self.out, p) and (self.out / p).is_file() for p in paths):
+                continue  # missing, or pointing outside the output folder: rebuilt by a full build instead
+            segments = manifest.get("segments", {})
+            if all(k in segments and _inside(self.out, str(segments[k].get("file", ""))) for k in rec["segments"]):
                 kept.append(rec)
         return kept
 
