@@ -9,6 +9,7 @@ import re
 import struct
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,10 +20,9 @@ from broadcast.tts import SynthesisCache
 from broadcast.tts.cache import MAGIC
 
 PROXY_VARS = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
-# Scratch names a killed writer may leave: atomic.py's `.<name>.<pid>.part`, the cache's mkstemp `.<name>.XXXX.tmp`.
-OUT_SCRATCH = re.compile(r"^\..+\.\d+\.part$")
-CACHE_SCRATCH = re.compile(r"^\..+\.tts\..+\.tmp$")
-TEXT_ENDINGS = {".html": "</html>", ".ics": "END:VCALENDAR", ".m3u8": "", ".txt": "", ".csv": ""}
+# The scratch name a killed writer may leave, in audio_out/ and in the cache: atomic.py's `.<name>.<pid>.part`.
+SCRATCH = re.compile(r"^\..+\.\d+\.part$")
+TEXT_ENDINGS = {".html": "</html>", ".ics": "END:VCALENDAR"}  # how a whole page or calendar ends
 
 
 def build_env() -> dict[str, str]:
@@ -47,8 +47,6 @@ class Finished:
 
 def run_build(config: Path, *args: str, timeout: float = 300, preexec_fn=None) -> Finished:
     """Run a build to its end in a child process."""
-    import time
-
     started = time.monotonic()
     proc = subprocess.run(build_command(config, *args), capture_output=True, text=True, env=build_env(),
                           cwd=config.parent, timeout=timeout, preexec_fn=preexec_fn)
@@ -117,7 +115,7 @@ def output_problems(out: Path) -> tuple[list[str], int]:
     if not out.is_dir():
         return problems, scratch
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
-        if OUT_SCRATCH.match(path.name):
+        if SCRATCH.match(path.name):
             scratch += 1
             continue
         problem = mp3_problem(path) if path.suffix == ".mp3" else text_problem(path)
@@ -180,12 +178,17 @@ def _entry_header(blob: bytes) -> dict:
 
 def cache_problems(cache_dir: Path) -> tuple[list[str], int, dict[str, int]]:
     """Cache entries that fail the cache's own check (through SynthesisCache.get); scratch count; engines."""
-    problems, engines = [], {}
-    scratch = sum(1 for p in cache_dir.rglob(".*") if p.is_file() and CACHE_SCRATCH.match(p.name)) if cache_dir.is_dir() else 0
+    problems: list[str] = []
+    engines: dict[str, int] = {}
     if not cache_dir.is_dir():
-        return problems, scratch, engines
+        return problems, 0, engines
     cache = SynthesisCache(cache_dir)
-    for path in cache.entries():
+    entries = cache.entries()
+    known = set(entries)
+    others = [p for p in cache_dir.rglob("*") if p.is_file() and p not in known]
+    scratch = sum(1 for p in others if SCRATCH.match(p.name))
+    problems += [f"{p}: neither a cache entry nor scratch" for p in others if not SCRATCH.match(p.name)]
+    for path in entries:
         try:
             header = _entry_header(path.read_bytes())
         except Exception as exc:
@@ -213,7 +216,7 @@ def folder_problems(folder: Path, links: bool = True) -> list[str]:
 
 def visible_files(out: Path) -> set[str]:
     """Paths (relative, '/') of every file under `out` that is not hidden scratch."""
-    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not OUT_SCRATCH.match(p.name)}
+    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not SCRATCH.match(p.name)}
 
 
 def speech_fraction(path: Path, floor_dbfs: float = -40.0) -> float:
