@@ -237,7 +237,6 @@ def test_builds_killed_at_random_moments_leave_only_whole_files_and_resume(refer
         assert "0 synthesis calls, 0 encodes" in second.stdout and "0 written, 4 unchanged" in second.stdout, second.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="bug: build sweeps scratch files in audio_out/ only; a killed cache write's stay")
 def test_cache_scratch_left_by_a_killed_write_is_swept_by_the_next_build(campaign_copy):
     """A kill during a cache write leaves `.<entry>.tts.<pid>.part`; the next build should clear it, as out/ scratch is."""
     cache = campaign_copy / ".cache" / "broadcast"
@@ -250,7 +249,6 @@ def test_cache_scratch_left_by_a_killed_write_is_swept_by_the_next_build(campaig
     assert not scratch.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: write_pages writes index.html first; a kill after it leaves links to pages not yet written")
 def test_a_build_stopped_right_after_the_index_page_leaves_no_dead_links(campaign_copy, monkeypatch):
     """Publish pages afresh and stop right after index.html, as a kill there would; the index must not link to nothing."""
     import broadcast.pages as pages
@@ -261,15 +259,17 @@ def test_a_build_stopped_right_after_the_index_page_leaves_no_dead_links(campaig
     real, written = pages.write_text_atomic, []
 
     def write_then_stop(path, text):
-        if written:
+        if written and written[-1].name == "index.html" and written[-1].parent == out:
             raise SystemExit("killed")  # a BaseException: like the end of the process, nothing runs after it
         written.append(path)
         return real(path, text)
 
     monkeypatch.setattr(pages, "write_text_atomic", write_then_stop)
-    with pytest.raises(SystemExit):
-        build_small_campaign(campaign_copy / "schedule.yaml")
-    assert written == [out / "index.html"]
+    try:
+        build_small_campaign(campaign_copy / "schedule.yaml")  # index.html may be the very last write
+    except SystemExit:
+        pass
+    assert out / "index.html" in written
     assert not page_problems(out)
 
 

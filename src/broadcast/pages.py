@@ -197,8 +197,10 @@ def render_ics(campaign_name: str, sessions: Iterable[PageSession], stamp: dt.da
 
 def write_pages(out: Path, campaign_name: str, province: str, days: Sequence[dt.date],
                 sessions: Sequence[PageSession], stamp: dt.datetime) -> list[Path]:
-    """Write index.html, one page per day, schedule.csv and schedule.ics; return the paths written."""
-    written = [write_text_atomic(out / "index.html", render_index(campaign_name, province, days, sessions))]
+    """Write one page per day, schedule.csv, schedule.ics and last index.html; return the paths written.
+
+    index.html goes last so that, if the build is stopped, it never links to a page not yet written."""
+    written = []
     per_day: dict[dt.date, list[PageSession]] = {}
     for s in sessions:
         per_day.setdefault(s.date, []).append(s)
@@ -207,4 +209,5 @@ def write_pages(out: Path, campaign_name: str, province: str, days: Sequence[dt.
     ordered = sorted(sessions, key=lambda s: (s.date, s.time, s.station_id))
     written.append(write_bytes_atomic(out / "schedule.csv", render_csv(ordered)))
     written.append(write_bytes_atomic(out / "schedule.ics", render_ics(campaign_name, ordered, stamp)))
+    written.append(write_text_atomic(out / "index.html", render_index(campaign_name, province, days, sessions)))
     return written

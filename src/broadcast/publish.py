@@ -370,7 +370,7 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
     out = b.out
     try:
         out.mkdir(parents=True, exist_ok=True)
-        swept = sweep_partials(out)
+        swept = sweep_partials(out) + sweep_partials(b.cache_dir)
         if swept:
             log.info("removed %d partial files left by an interrupted build", swept)
         manifest = _load_manifest(out)
