@@ -114,7 +114,6 @@ def test_full_disk_while_voicing_fails_without_a_traceback_or_a_broken_folder(re
     assert visible_files(out) >= set(load_manifest(out)["files"])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: publish.build retires the previous MP3s of sessions whose new segments failed")
 def test_full_disk_while_voicing_keeps_the_previous_sessions(rebuilt_on_a_full_disk):
     folder, before, _ = rebuilt_on_a_full_disk("voicing")
     out = folder / "audio_out"
@@ -122,8 +121,6 @@ def test_full_disk_while_voicing_keeps_the_previous_sessions(rebuilt_on_a_full_d
     assert len(load_manifest(out)["programmes"]) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a full disk while voicing gives a line per segment and session, "
-                                       "'master: ffmpeg failed (-25/0): Peak: ...', never saying the disk is full")
 def test_full_disk_while_voicing_says_so_in_one_line(rebuilt_on_a_full_disk):
     _, _, finished = rebuilt_on_a_full_disk("voicing")
     lines = error_lines(finished.stderr)

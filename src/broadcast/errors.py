@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,3 +70,21 @@ class AudioError(BroadcastError):
 
 class PublishError(BroadcastError):
     """Writing the programmes out failed (disk full, permissions, ...)."""
+
+
+class DiskFullError(PublishError):
+    """The disk is full or a file size limit was reached: stop the whole build, not one item."""
+
+
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+_DISK_FULL_SIGNALS = frozenset({-getattr(signal, "SIGXFSZ", 25)})
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for an OSError saying the disk is full or a file grew past its size limit."""
+    return isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS
+
+
+def disk_full_from_process(returncode: int, stderr: str) -> bool:
+    """True when a child process (ffmpeg) died of a full disk or of the file size limit."""
+    return returncode in _DISK_FULL_SIGNALS or "No space left" in stderr or "File too large" in stderr

@@ -303,15 +303,35 @@ class _Builder:
         return kept
 
     # -- assemble -----------------------------------------------------------------------------
-    def assemble(self, programmes: list[Programme], segments: dict[str, dict], previous: list[dict]) -> list[dict]:
+    def keep_previous(self, prog: Programme, previous: dict[tuple[str, str, str], dict], old_segments: dict,
+                      segments: dict[str, dict]) -> dict | None:
+        """The previous build's record of this session, if whole, so a failed rebuild leaves it on air."""
+        rec = previous.get((prog.date.isoformat(), prog.time.strftime("%H:%M"), prog.station_id))
+        if rec is None or not all(k in old_segments for k in rec["segments"]):
+            return None
+        paths = [p for p in (rec.get("file"), rec["playlist"], rec["script"]) if p]
+        paths += [old_segments[k]["file"] for k in rec["segments"]]
+        if not all(_inside(self.out, p) and (self.out / p).is_file() for p in paths):
+            return None
+        for key in rec["segments"]:
+            segments.setdefault(key, old_segments[key])
+        return {**rec, "stale": True}
+
+    def assemble(self, programmes: list[Programme], segments: dict[str, dict], manifest: dict) -> list[dict]:
         from .audio import Tags, join_mp3
 
+        previous = manifest.get("programmes", [])
         old = {p["key"]: p for p in previous}
+        by_slot = {(p["date"], p["time"], p["station"]): p for p in previous}
         records = []
         campaign = self.schedule.campaign
         for n, prog in enumerate(programmes):
             if any(k not in segments for k in prog.segment_keys):
-                self.report.failures.append(f"{prog.stem}: not published, a segment failed")
+                kept = self.keep_previous(prog, by_slot, manifest.get("segments", {}), segments)
+                if kept is not None:
+                    records.append(kept)
+                self.report.failures.append(f"{prog.stem}: a segment failed; "
+                                            + ("the previous version stays on air" if kept else "not published"))
                 continue
             station = self.schedule.station(prog.station_id)
             titles = [self.project.handbook.item(i).title for i in prog.items]
@@ -378,7 +398,7 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
         programmes, specs = b.gather(plan)
         b.report.sessions = len(programmes)
         segments = b.produce(specs, manifest.get("segments", {}))
-        records = b.assemble(programmes, segments, manifest.get("programmes", []))
+        records = b.assemble(programmes, segments, manifest)
         # A build of some dates or stations keeps the rest of the previous build that the plan still has.
         carried = b.carry_over(plan, manifest)
         for rec in carried:

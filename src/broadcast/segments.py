@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .errors import AudioError, BroadcastError, TTSError
+from .errors import AudioError, BroadcastError, DiskFullError, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +155,14 @@ def _engine_calls(engine, before, cache) -> int:
 def _produce_safely(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> SegmentResult | str:
     try:
         return produce_segment(spec, out, cache_dir)
+    except DiskFullError:
+        raise  # not this segment's fault: the whole build stops, with one message
     except BroadcastError as exc:
         return f"{spec.label or spec.kind}: {exc}"
-    except OSError as exc:  # a full disk, permissions: the build reports it, the rest continues
-        return f"{spec.label or spec.kind}: {exc.strerror or exc} ({exc.filename or ''})"
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(f"{exc.filename or out}: cannot write: {exc.strerror}") from None
+        return f"{spec.label or spec.kind}: {exc.strerror or exc} ({exc.filename or ''})"  # permissions...
 
 
 def produce_all(specs: Sequence[SegmentSpec], out: Path, cache_dir: Path | None, workers: int = 1,
@@ -179,9 +183,14 @@ def produce_all(specs: Sequence[SegmentSpec], out: Path, cache_dir: Path | None,
         for spec in specs:
             collect(_produce_safely(spec, out, cache_dir))
         return results, failures
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         for outcome in pool.map(_produce_safely, specs, [out] * len(specs), [cache_dir] * len(specs), chunksize=1):
             collect(outcome)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # a full disk or Ctrl-C: do not start the rest
+        raise
+    pool.shutdown(wait=True)
     return results, failures
 
 

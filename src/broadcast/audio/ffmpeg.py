@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import struct
+import signal
 import subprocess
 import threading
 import warnings
@@ -17,7 +18,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*audioop", category=DeprecationWarning)
     from pydub import AudioSegment
 
-from ..errors import AudioError
+from ..errors import AudioError, DiskFullError, disk_full_from_process
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,23 @@ def run_ffmpeg(args: list[str], data: bytes | None = None, what: str = "ffmpeg")
     except OSError as exc:
         raise AudioError(f"{what}: cannot run ffmpeg: {exc}") from exc
     if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise AudioError(f"{what}: ffmpeg failed ({proc.returncode}): {' | '.join(tail)}")
+        _raise_failure(what, proc.returncode, proc.stderr)
     return proc
+
+
+def _raise_failure(what: str, returncode: int, stderr: bytes) -> None:
+    """Turn a failed ffmpeg into AudioError, or DiskFullError when the disk (or file size limit) is why."""
+    text = stderr.decode("utf-8", "replace")
+    tail = " | ".join(text.strip().splitlines()[-3:])
+    if disk_full_from_process(returncode, text):
+        raise DiskFullError(f"{what}: cannot write: File too large or no space left on the device ({tail})")
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        raise AudioError(f"{what}: ffmpeg was killed by {name}: {tail}")
+    raise AudioError(f"{what}: ffmpeg failed ({returncode}): {tail}")
 
 
 def normalize(audio: AudioSegment, rate: int | None = None) -> AudioSegment:
@@ -156,6 +171,6 @@ def run_ffmpeg_pair(producer: list[str], data: bytes, consumer: list[str], what:
     first_log = first.stderr.read()
     first.stderr.close()
     if first.wait() != 0 or second.returncode != 0:
-        text = (first_log or log_bytes).decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise AudioError(f"{what}: ffmpeg failed ({first.returncode}/{second.returncode}): {' | '.join(text)}")
+        failed = first.returncode if first.returncode != 0 else second.returncode
+        _raise_failure(what, failed, first_log if first.returncode != 0 else log_bytes)
     return log_bytes.decode("utf-8", "replace")

@@ -16,7 +16,7 @@ from mutagen.id3 import COMM, ID3, TALB, TDRC, TIT2, TPE1, TXXX, ID3NoHeaderErro
 from pydub import AudioSegment
 
 from ..atomic import atomic_path, temp_path_for
-from ..errors import AudioError
+from ..errors import AudioError, DiskFullError, is_disk_full
 from .ffmpeg import normalize, run_ffmpeg
 from .frames import FrameScan, scan_frames
 from .settings import AudioSettings
@@ -137,6 +137,8 @@ def _write_atomic(path: Path, chunks: Sequence[bytes | memoryview]) -> None:
             for chunk in chunks:
                 out.write(chunk)
     except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(f"{path}: cannot write: {exc.strerror}") from None
         raise AudioError(f"{path}: cannot write: {exc}") from exc
 
 
@@ -163,6 +165,8 @@ def export_mp3(audio: AudioSegment, path: Path, tags: Tags, settings: AudioSetti
         _id3(tags).save(tmp, v2_version=3, padding=lambda _info: 0)
         os.replace(tmp, path)
     except (OSError, MutagenError) as exc:
+        if is_disk_full(exc) or is_disk_full(getattr(exc, "__context__", None) or exc):
+            raise DiskFullError(f"{path}: cannot write: File too large or no space left on the device") from None
         raise AudioError(f"{path}: cannot write: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
