@@ -185,8 +185,6 @@ def test_the_fuzzed_check_does_find_problems(check_folder):
     assert result.exit_code == 2 and re.search(rf"{re.escape(str(path))}:\d+: levels\.district\.slots\[0\]\.time", result.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a name the voice cannot read is reported as 'text:1: cannot read ...', "
-                                       "once per script, instead of at its line in schedule.yaml")
 def test_a_station_name_the_voice_cannot_read_is_reported_at_its_line(tmp_path):
     config = write_small_campaign(tmp_path)
     text = config.read_text(encoding="utf-8")

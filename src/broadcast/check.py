@@ -20,6 +20,7 @@ def check_project(project) -> list[str]:
     from .speech import normalize
 
     lexicon = project.lexicon
+    project.check_speakable()
     stations = project.schedule.stations if project.schedule is not None else ()
     station = project.station(None)
     count, problems = 0, []
@@ -32,7 +33,7 @@ def check_project(project) -> list[str]:
             except InputError as exc:
                 problems.extend(exc.problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))  # the same bad text in many scripts: said once
     lines = [f"content: {len(project.handbook.items)} items in {len(project.handbook.groups)} groups",
              f"templates: {count} scripts rendered and normalized"]
     if project.schedule is not None:

@@ -100,6 +100,28 @@ class Project:
         )
 
 
+    def check_speakable(self) -> None:
+        """Station and campaign words the voice will say must be readable: ConfigError at their lines if not."""
+        from .errors import SpeechError
+        from .speech import normalize
+
+        if self.schedule is None:
+            return
+        s = self.schedule
+        fields = [(("campaign", "name"), s.campaign.name), (("campaign", "province"), s.campaign.province),
+                  (("campaign", "organizer"), s.campaign.organizer)]
+        for i, st in enumerate(s.stations):
+            fields += [(("stations", i, "name"), st.name), (("stations", i, "locality"), st.locality)]
+        problems = []
+        for path, text in fields:
+            try:
+                normalize(text or "", self.lexicon)
+            except SpeechError as exc:
+                problems += [s.problem(path, p.message) for p in exc.problems]
+        if problems:
+            raise ConfigError(problems)
+
+
 def station_info(station: "Station") -> StationInfo:
     return StationInfo(name=station.name, level=station.level, locality=station.locality)
 

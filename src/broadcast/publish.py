@@ -386,6 +386,7 @@ def _page_sessions(records: list[dict]) -> list[PageSession]:
 
 def build(project, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildReport:
     """Build every programme of the campaign (or the selected dates/stations) into the output folder."""
+    project.check_speakable()
     b = _Builder(project, options, progress)
     out = b.out
     try:
