@@ -12,18 +12,17 @@ import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
-from .atomic import sweep_partials, write_bytes_atomic, write_text_atomic
+from .atomic import sweep_partials, write_text_atomic
+from .manifest import MANIFEST, MANIFEST_FORMAT, inside, known_durations, load_manifest, remove_listed, sha256_file
 from .errors import ConfigError, InputError, Problem, PublishError
 from .pages import PageSession, write_pages
 from .script import Script, render_script
-from .segments import SEGMENTS_DIR, SegmentResult, SegmentSpec, produce_all, segment_path
+from .segments import SEGMENTS_DIR, SegmentSpec, produce_all, segment_path
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
 Progress = Callable[[str, int, int], None]
 
 
@@ -100,34 +99,6 @@ class Programme:
     def path(self, ext: str) -> str:
         # The content key in the name keeps old files valid until the new manifest replaces them.
         return f"{self.date.isoformat()}/{self.station_id}/{self.stem}-{self.key[:8]}.{ext}"
-
-
-def _load_manifest(out: Path) -> dict:
-    path = out / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") == MANIFEST_FORMAT:
-            return data
-        log.warning("%s has another format; starting afresh", path)
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:
-        log.warning("%s unreadable (%s); starting afresh", path, exc)
-    return {"segments": {}, "programmes": [], "files": [], "retired": []}
-
-
-def _inside(out: Path, rel: str) -> Path | None:
-    """`out/rel` if it stays inside `out` (a manifest is data: never trust it to point elsewhere)."""
-    target = (out / rel).resolve()
-    return target if out.resolve() in target.parents else None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _playlist(programme: Programme, segments: dict[str, dict], title: str) -> str:
@@ -264,7 +235,7 @@ class _Builder:
                     info = mp3_info(path)
                     engines = sorted(filter(None, read_tags(path).engine.split(",")))  # export tagged who voiced it
                     known[key] = {"file": f"{SEGMENTS_DIR}/{path.name}", "duration_s": info.duration_s,
-                                  "sha256": _sha256(path), "bytes": path.stat().st_size, "engines": engines,
+                                  "sha256": sha256_file(path), "bytes": path.stat().st_size, "engines": engines,
                                   "kind": spec.kind, "label": spec.label}
                     continue
                 except Exception as exc:  # a damaged file is redone, never trusted
@@ -291,14 +262,14 @@ class _Builder:
         planned = {(s.date.isoformat(), s.time.strftime("%H:%M"), s.station_id, s.items) for s in plan.sessions}
         kept = []
         for rec in manifest.get("programmes", []):
-            inside = start.isoformat() <= rec["date"] <= end.isoformat() and rec["station"] in wanted
-            if inside or (rec["date"], rec["time"], rec["station"], tuple(rec["items"])) not in planned:
+            selected = start.isoformat() <= rec["date"] <= end.isoformat() and rec["station"] in wanted
+            if selected or (rec["date"], rec["time"], rec["station"], tuple(rec["items"])) not in planned:
                 continue
             paths = [p for p in (rec.get("file"), rec.get("playlist"), rec.get("script")) if p is not None]
-            if not all(isinstance(p, str) and _inside(self.out, p) and (self.out / p).is_file() for p in paths):
+            if not all(isinstance(p, str) and inside(self.out, p) and (self.out / p).is_file() for p in paths):
                 continue  # missing, or pointing outside the output folder: rebuilt by a full build instead
             segments = manifest.get("segments", {})
-            if all(k in segments and _inside(self.out, str(segments[k].get("file", ""))) for k in rec["segments"]):
+            if all(k in segments and inside(self.out, str(segments[k].get("file", ""))) for k in rec["segments"]):
                 kept.append(rec)
         return kept
 
@@ -311,7 +282,7 @@ class _Builder:
             return None
         paths = [p for p in (rec.get("file"), rec["playlist"], rec["script"]) if p]
         paths += [old_segments[k]["file"] for k in rec["segments"]]
-        if not all(_inside(self.out, p) and (self.out / p).is_file() for p in paths):
+        if not all(inside(self.out, p) and (self.out / p).is_file() for p in paths):
             return None
         for key in rec["segments"]:
             segments.setdefault(key, old_segments[key])
@@ -362,7 +333,7 @@ class _Builder:
                                 comment="Phát thanh phòng, chống lừa đảo trực tuyến")
                     target = self.out / audio_rel
                     join_mp3([self.out / segments[k]["file"] for k in prog.segment_keys], target, tags)
-                    record.update(sha256=_sha256(target), bytes=target.stat().st_size)
+                    record.update(sha256=sha256_file(target), bytes=target.stat().st_size)
                 self.report.programmes_written += 1
             if record.get("bytes"):
                 self.report.total_bytes += record["bytes"]
@@ -394,7 +365,7 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
         swept = sweep_partials(out) + sweep_partials(b.cache_dir)
         if swept:
             log.info("removed %d partial files left by an interrupted build", swept)
-        manifest = _load_manifest(out)
+        manifest = load_manifest(out)
         plan = campaign_plan(project, manifest)
         programmes, specs = b.gather(plan)
         b.report.sessions = len(programmes)
@@ -420,7 +391,7 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
                         "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
                         "programmes": records, "files": files, "retired": retired}
         write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
-        b.report.files_removed = _remove(out, retired)
+        b.report.files_removed = remove_listed(out, retired)
         if retired and b.report.files_removed == len(retired):
             new_manifest["retired"] = []
             write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
@@ -436,49 +407,8 @@ def campaign_plan(project, manifest: dict | None = None):
     schedule = project.schedule
     if schedule is None:
         raise ConfigError("no schedule.yaml: pass --config FILE or run in the folder that has one")
-    durations, overhead = _known_durations(manifest if manifest is not None else _load_manifest(schedule.output))
+    durations, overhead = known_durations(manifest if manifest is not None else load_manifest(schedule.output))
     return make_plan(schedule, project.handbook.item_ids, set(schedule.rotation.priority_items),
                      duration=durations, overhead_s=overhead)
 
 
-DEFAULT_OVERHEAD_S = 120.0  # opening + closing + two chimes, before a build has measured them
-
-
-def _known_durations(manifest: dict) -> tuple[Callable[[str, str], float] | None, float]:
-    """Real durations from the previous build, for the planner's caps: body seconds per (item, audience)
-    and a session's overhead (the longest opening and closing, two chimes)."""
-    table: dict[tuple[str, str], float] = {}
-    longest = {"opening": 0.0, "closing": 0.0, "chime": 0.0}
-    for seg in manifest.get("segments", {}).values():
-        label, kind, seconds = seg.get("label", ""), seg.get("kind"), float(seg.get("duration_s", 0.0))
-        if kind == "body" and label.startswith("body "):
-            item, _, audience = label[5:].partition("/")
-            table[(item, audience)] = max(table.get((item, audience), 0.0), seconds)
-        elif kind in longest:
-            longest[kind] = max(longest[kind], seconds)
-    overhead = longest["opening"] + longest["closing"] + 2 * longest["chime"]
-    if not table:
-        return None, DEFAULT_OVERHEAD_S
-    return (lambda item, audience: table.get((item, audience), 150.0)), overhead or DEFAULT_OVERHEAD_S
-
-
-def _remove(out: Path, rels: Sequence[str]) -> int:
-    removed = 0
-    for rel in rels:
-        target = _inside(out, rel)
-        if target is None:
-            log.warning("manifest lists %s outside %s: left alone", rel, out)
-            continue
-        try:
-            target.unlink()
-            removed += 1
-        except FileNotFoundError:
-            removed += 1
-        except OSError as exc:
-            log.warning("could not remove %s: %s", target, exc)
-            continue
-        parent = target.parent
-        while parent != out.resolve() and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
-    return removed

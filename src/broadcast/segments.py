@@ -11,9 +11,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .errors import AudioError, BroadcastError, DiskFullError, is_disk_full
+
+if TYPE_CHECKING:
+    from .audio import AudioSettings
+    from .tts import VoiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +32,8 @@ class SegmentSpec:
 
     kind: str  # "opening" | "body" | "closing" | "chime"
     paragraphs: tuple[str, ...]  # speech-ready text, one entry per paragraph (empty for a chime)
-    voice: "VoiceSettings"  # noqa: F821 - broadcast.tts.VoiceSettings
-    audio: "AudioSettings"  # noqa: F821 - broadcast.audio.AudioSettings
+    voice: "VoiceSettings"
+    audio: "AudioSettings"
     label: str = ""  # for logs and the manifest: "body khoa-sim/elderly"
     meta: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
