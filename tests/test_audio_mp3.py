@@ -13,7 +13,7 @@ from broadcast.audio import (AudioSettings, Tags, build_speech, decode_mp3, expo
                              measure, mp3_info, read_tags)
 from broadcast.audio import mp3 as mp3_module
 from broadcast.audio.ffmpeg import run_ffmpeg
-from broadcast.errors import AudioError
+from broadcast.errors import AudioError, DiskFullError
 
 SETTINGS = AudioSettings()
 TAGS = Tags(
@@ -68,14 +68,15 @@ def test_decomposed_vietnamese_is_stored_as_nfc(tmp_path, speech_segments):
     assert read_tags(path).title == "Lưu ý"
 
 
-def test_failed_export_leaves_no_file_and_no_temp(tmp_path, speech_segments, monkeypatch):
+@pytest.mark.parametrize("errno_, expected", [(28, DiskFullError), (13, AudioError)])  # ENOSPC stops a build
+def test_failed_export_leaves_no_file_and_no_temp(tmp_path, speech_segments, monkeypatch, errno_, expected):
     target = tmp_path / "out.mp3"
 
     def refuse(_src, _dst):
-        raise OSError(28, "No space left on device")
+        raise OSError(errno_, os.strerror(errno_))
 
     monkeypatch.setattr(mp3_module.os, "replace", refuse)
-    with pytest.raises(AudioError, match="out.mp3"):
+    with pytest.raises(expected, match="out.mp3"):
         export_mp3(speech_segments[0], target, TAGS, SETTINGS)
     assert os.listdir(tmp_path) == []
 
