@@ -173,19 +173,23 @@ def export_mp3(audio: AudioSegment, path: Path, tags: Tags, settings: AudioSetti
 
 
 # Scans of files already seen, by identity: a chime or an opening is joined into many programmes.
-_scans: dict[tuple[int, int, int], FrameScan] = {}
+_scans: dict[tuple[int, ...], FrameScan] = {}
 SCAN_CACHE_SIZE = 4096
+SCAN_KEY_BYTES = 16384
 
 
 def _read_and_scan(path: str | os.PathLike, what: str) -> tuple[bytes, FrameScan]:
     """A file's bytes and frame scan (cached while the file is unchanged)."""
     try:
         with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
             data = handle.read()
     except OSError as exc:
         raise AudioError(f"{what}: cannot read {path}: {exc}") from exc
-    # Keyed by content, not by inode and mtime: a replaced file can reuse both within one clock tick.
-    key = (len(data), zlib.crc32(data), zlib.adler32(data))
+    # Identity plus the bytes that decide the frame layout (the tag at the head, the last frames): a file
+    # replaced within one clock tick can reuse inode, size and mtime, but not also its head and tail.
+    head, tail = data[:SCAN_KEY_BYTES], data[-SCAN_KEY_BYTES:]
+    key = (stat.st_dev, stat.st_ino, len(data), stat.st_mtime_ns, zlib.crc32(head), zlib.crc32(tail))
     scan = _scans.get(key)
     if scan is None:
         scan = scan_frames(data, os.fspath(path))
