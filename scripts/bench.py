@@ -336,6 +336,10 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}, {dt.datetime.now():%Y-%m-%d %H:%M}")
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def run(root: Path, sizes: Sizes) -> list[Row]:
     """Measure every figure; return the table's rows."""
     rows: list[Row] = []
@@ -344,7 +348,7 @@ def run(root: Path, sizes: Sizes) -> list[Row]:
         print(f"bench: {text}", file=sys.stderr, flush=True)
 
     # 1. Cold offline build of a small campaign, and the same segments voiced + encoded directly.
-    say(f"cold build: {sizes.small_stations} stations x {sizes.small_days} days (espeak, one worker)")
+    say(f"cold build: {sizes.small_stations} stations x {plural(sizes.small_days, 'day')} (espeak, one worker)")
     project, options, cold_wall, cold_cpu, stages, report = small_build(root / "small", sizes)
     say(f"cold build: {cold_wall:.1f} s, {report.segments_made} segments; now the raw baseline")
     (root / "raw").mkdir(parents=True, exist_ok=True)
@@ -386,7 +390,7 @@ def run(root: Path, sizes: Sizes) -> list[Row]:
     mode = "full" if need * 1.3 + 5e9 < shutil.disk_usage(root).free else "segments"
     province = write_config(root / "province", sizes.province_stations, mode)
     to = days[sizes.province_days - 1] if sizes.province_days < len(days) else None
-    label = f"{sizes.province_stations} stations x {sizes.province_days} days x 2 sessions, publish: {mode}"
+    label = f"{sizes.province_stations} stations x {plural(sizes.province_days, 'day')} x 2 sessions, publish: {mode}"
     say(f"province cold build: {label} (about {need / 1e9:.1f} GB)")
     cold = run_child("build", province, to)
     rows.append(Row(f"province cold build ({label})", f"{cold['wall']:.0f} s (CPU {cold['cpu']:.0f} s), "
@@ -436,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
         child_main(args.child, args.config, args.result, args.to)
         return 0
     sizes = QUICK if args.quick else FULL
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        parser.error(f"--keep {args.keep}: give a new or empty folder (the cold builds need fresh output and cache)")
     root = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="broadcast-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     start, load = time.perf_counter(), os.getloadavg()[0]

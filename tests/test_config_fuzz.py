@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from broadcast.config import load_schedule
 from broadcast.errors import ConfigError
 from broadcast.plan import make_plan
+from yaml_mutations import mutate_lines
 
 SHIPPED = Path(__file__).resolve().parent.parent / "schedule.yaml"
 TEXT = SHIPPED.read_text(encoding="utf-8")
@@ -32,39 +33,11 @@ NASTY = [
     "'" + "x" * 600 + "'", "é\u0301", "'\ufeff'", "? [a]\n: b", "<<: {a: 1}", "- - - x", "[[[[[[[[]]]]]]]]",
     "{time: '05:30', max_minutes: 15}", "{general: 0}", "[khoa-sim, khoa-sim]", "district", "commune", "auto",
 ]
-JUNK_LINES = ["\t", "  - ", ":", "---", "...", "%YAML 1.1", "key: value", "  extra: 1", "- id: x", "\x00", "\ufffe", "#", "&a", "? x"]
 
 
 def mutate_text(data: st.DataObject) -> bytes:
     """Apply a few line- or byte-level edits to the shipped text."""
-    lines = list(LINES)
-    for _ in range(data.draw(st.integers(1, 4))):
-        op = data.draw(st.sampled_from(["delete", "value", "insert", "duplicate", "swap", "truncate", "indent"]))
-        i = data.draw(st.integers(0, len(lines) - 1))
-        if op == "delete":
-            del lines[i]
-        elif op == "value" and ":" in lines[i]:
-            key, _, _ = lines[i].partition(":")
-            lines[i] = f"{key}: {data.draw(st.sampled_from(NASTY) | st.text(max_size=20))}\n"
-        elif op == "insert":
-            indent = " " * data.draw(st.integers(0, 6))
-            lines.insert(i, indent + data.draw(st.sampled_from(JUNK_LINES) | st.text(max_size=30)) + "\n")
-        elif op == "duplicate":
-            lines.insert(i, lines[i])
-        elif op == "swap":
-            j = data.draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-        elif op == "indent":
-            lines[i] = " " * data.draw(st.integers(1, 4)) + lines[i]
-        else:
-            lines = lines[:i] + [lines[i][: data.draw(st.integers(0, len(lines[i])))]]
-        if not lines:
-            lines = [""]
-    raw = "".join(lines).encode("utf-8")
-    if data.draw(st.booleans()) and data.draw(st.integers(0, 9)) == 0:  # now and then, bytes that are not UTF-8
-        at = data.draw(st.integers(0, len(raw)))
-        raw = raw[:at] + data.draw(st.binary(min_size=1, max_size=8)) + raw[at:]
-    return raw
+    return mutate_lines(data, LINES, NASTY, max_edits=4)
 
 
 def paths(node, prefix=()):

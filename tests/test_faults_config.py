@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 import broadcast.check
 import broadcast.speech
 from broadcast.cli import app
+from yaml_mutations import mutate_lines
 from conftest import COMMUNE, SMALL_CAMPAIGN, build_small_campaign, write_small_campaign
 
 runner = CliRunner()
@@ -39,37 +40,11 @@ NASTY = [
     "[[[[[[[[[[]]]]]]]]]]", "district", "commune", "south", "espeak", "khoa-sim", "general", "'€ 100 $'", "'😀'",
     *(f'"{i}"' for i in UNSAFE_IDS),
 ]
-JUNK_LINES = ["\t", "  - ", ":", "---", "...", "%YAML 1.1", "key: value", "  extra: 1", "- id: x", "? x", "#", "&a"]
 
 
 def mutated(data: st.DataObject) -> bytes:
     """A few line-level edits of the small campaign: values, junk lines, deletions, swaps, cuts, bad bytes."""
-    lines = list(BASE_LINES)
-    for _ in range(data.draw(st.integers(1, 3), label="edits")):
-        i = data.draw(st.integers(0, len(lines) - 1))
-        op = data.draw(st.sampled_from(["value", "value", "insert", "delete", "duplicate", "swap", "indent", "cut"]))
-        if op == "value" and ":" in lines[i]:
-            key = lines[i].partition(":")[0]
-            lines[i] = f"{key}: {data.draw(st.sampled_from(NASTY) | st.text(max_size=12))}\n"
-        elif op == "insert":
-            lines.insert(i, " " * data.draw(st.integers(0, 6)) + data.draw(st.sampled_from(JUNK_LINES) | st.text(max_size=20)) + "\n")
-        elif op == "delete":
-            del lines[i]
-        elif op == "duplicate":
-            lines.insert(i, lines[i])
-        elif op == "swap":
-            j = data.draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-        elif op == "indent":
-            lines[i] = " " * data.draw(st.integers(1, 3)) + lines[i]
-        elif op == "cut":
-            lines = lines[:i] + [lines[i][: data.draw(st.integers(0, len(lines[i])))]]
-        lines = lines or [""]
-    raw = "".join(lines).encode("utf-8")
-    if data.draw(st.integers(0, 15)) == 0:  # now and then, bytes that are not UTF-8
-        at = data.draw(st.integers(0, len(raw)))
-        raw = raw[:at] + data.draw(st.binary(min_size=1, max_size=4)) + raw[at:]
-    return raw
+    return mutate_lines(data, BASE_LINES, NASTY, max_edits=3, text_size=12, bad_bytes_one_in=16)
 
 
 SCALARS = st.one_of(
