@@ -147,6 +147,7 @@ def master(audio: AudioSegment, settings: AudioSettings) -> AudioSegment:
             best = (abs(error), result, lufs, peak)
         if over > 0:
             ceiling -= over + 0.1
+            previous = None  # the ceiling moved too: the next loudness change is not the gain's alone
         # Loudness follows gain less than 1:1 once the limiter works: use the slope seen between passes,
         # or a typical one for limited speech when the first pass already hit the ceiling.
         if previous and abs(gain - previous[0]) > 0.05:
