@@ -40,6 +40,12 @@ def printable(text: str) -> str:
     return text if text.isprintable() else "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
+def described(value: Any) -> str:
+    """Its kind and the value itself ("a number 25"), without saying "a list a list"."""
+    what, shown = kind(value), show(value)
+    return what if shown in (what, "null") else f"{what} {shown}"
+
+
 def kind(value: Any) -> str:
     """What sort of YAML value this is, in words."""
     if value is None:
@@ -109,7 +115,7 @@ class FieldReader:
     def text(self, value: Any, path: PathKey) -> str | None:
         """A non-empty single-line text, NFC, with runs of spaces collapsed."""
         if not isinstance(value, str):
-            self.fail(path, f"must be a text, not {kind(value)} {show(value)} (put it in quotes)")
+            self.fail(path, f"must be a text, not {described(value)} (put it in quotes)")
             return None
         text = " ".join(unicodedata.normalize("NFC", value).split())
         if not text:
@@ -125,7 +131,7 @@ class FieldReader:
         if isinstance(value, float) and value.is_integer() and low <= value <= high:
             return int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(path, f"must be a whole number from {low} to {high}, not {kind(value)} {show(value)}")
+            self.fail(path, f"must be a whole number from {low} to {high}, not {described(value)}")
             return None
         if not low <= value <= high:
             self.fail(path, f"{show(value)} is out of range (from {low} to {high})")
@@ -135,7 +141,7 @@ class FieldReader:
     def number(self, value: Any, path: PathKey, low: float, high: float, low_open: bool = False) -> float | None:
         """A finite number within [low, high] (or (low, high] when `low_open`)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(path, f"must be a number from {low:g} to {high:g}, not {kind(value)} {show(value)}")
+            self.fail(path, f"must be a number from {low:g} to {high:g}, not {described(value)}")
             return None
         number = float(value) if not isinstance(value, int) or abs(value) < 10**300 else math.inf
         if not math.isfinite(number) or not (low < number if low_open else low <= number) or number > high:
@@ -147,7 +153,7 @@ class FieldReader:
     def boolean(self, value: Any, path: PathKey) -> bool | None:
         """true or false (YAML's yes/no count too)."""
         if not isinstance(value, bool):
-            self.fail(path, f"must be true or false, not {kind(value)} {show(value)}")
+            self.fail(path, f"must be true or false, not {described(value)}")
             return None
         return value
 
@@ -200,7 +206,7 @@ class FieldReader:
     def file_path(self, value: Any, path: PathKey, must_be: str | None) -> Path | None:
         """A path relative to the schedule's folder; `must_be` "file"/"dir" checks that it exists."""
         if not isinstance(value, str) or not value.strip():
-            self.fail(path, f"must be a path (a text), not {kind(value)} {show(value)}")
+            self.fail(path, f"must be a path (a text), not {described(value)}")
             return None
         try:
             resolved = self.base_dir / Path(value.strip()).expanduser()
