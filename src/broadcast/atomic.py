@@ -30,13 +30,16 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def write_bytes_atomic(path: Path, data: bytes, fsync: bool = False) -> Path:
-    """Write `data` to `path` atomically; return `path`."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
+    """Write `data` to `path` atomically; return `path`. An OSError names `path`, not the temp file."""
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                if fsync:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     return path
 
 
