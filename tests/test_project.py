@@ -41,3 +41,13 @@ def test_unknown_priority_item_is_reported_with_its_line(tmp_path):
 def test_missing_templates_folder_given_on_the_command_line_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="templates folder not found"):
         open_project(SHIPPED, templates=tmp_path / "nope")
+
+
+def test_config_accepts_exactly_what_the_voice_and_audio_stages_accept():
+    """schedule.yaml is validated before the stages see it: its lists of choices must match theirs."""
+    from broadcast import config
+    from broadcast.audio.settings import BITRATES_KBPS
+    from broadcast.tts.base import ENGINES, REGION_VOICES
+
+    assert config.ENGINES == ENGINES and config.REGIONS == tuple(REGION_VOICES)
+    assert config.BITRATES_KBPS == BITRATES_KBPS
