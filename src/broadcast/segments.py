@@ -119,41 +119,42 @@ def _worker_engine(voice):
     return engines[voice]  # type: ignore[index]
 
 
-def produce_segment(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> SegmentResult:
-    """Voice (through the synthesis cache), master and encode one segment into out/segments/."""
+def speak_paragraphs(paragraphs: Sequence[str], voice: "VoiceSettings", settings: "AudioSettings", cache, engine,
+                     progress: Callable[[str, int, int], None] | None = None):
+    """Voice speech-ready paragraphs through the cache and master them: (audio, engines, synthesis calls)."""
     from . import audio
     from .speech import split_for_voice
     from .tts import voice_pieces
 
+    before = engine.calls  # every engine counts the pieces it really synthesised; cache hits do not
+    sections, engines = [], set()
+    for n, paragraph in enumerate(paragraphs, 1):
+        voiced = voice_pieces(split_for_voice(paragraph), voice, cache, engine=engine)
+        engines.update(v.engine for v in voiced)
+        sections.append([v.audio for v in voiced])
+        if progress:
+            progress("voicing", n, len(paragraphs))
+    sound = audio.master(audio.build_speech(sections, settings), settings)
+    return sound, tuple(sorted(engines)), engine.calls - before
+
+
+def produce_segment(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> SegmentResult:
+    """Voice (through the synthesis cache), master and encode one segment into out/segments/."""
+    from . import audio
+
     key = spec.key
     path = segment_path(out, key)
-    calls, engines = 0, set()
     if spec.kind == "chime":
-        sound = audio.chime(spec.audio)
+        sound, engines, calls = audio.chime(spec.audio), (), 0
     else:
-        cache = _worker_cache(cache_dir)
         engine = _worker_engine(spec.voice)
-        before = getattr(engine, "calls", None)
-        sections = []
-        for paragraph in spec.paragraphs:
-            voiced = voice_pieces(split_for_voice(paragraph), spec.voice, cache, engine=engine)
-            engines.update(v.engine for v in voiced)
-            sections.append([v.audio for v in voiced])
-        calls = _engine_calls(engine, before, cache)
-        sound = audio.master(audio.build_speech(sections, spec.audio), spec.audio)
-    tags = audio.Tags(title=spec.label or spec.kind, engine=",".join(sorted(engines)), comment=f"segment {key[:20]}")
+        sound, engines, calls = speak_paragraphs(spec.paragraphs, spec.voice, spec.audio, _worker_cache(cache_dir), engine)
+    tags = audio.Tags(title=spec.label or spec.kind, engine=",".join(engines), comment=f"segment {key[:20]}")
     audio.export_mp3(sound, path, tags, spec.audio)
     data = path.read_bytes()
     info = audio.mp3_info(path)
     return SegmentResult(key, f"{SEGMENTS_DIR}/{path.name}", info.duration_s, hashlib.sha256(data).hexdigest(),
-                         len(data), tuple(sorted(engines)), calls, 1)
-
-
-def _engine_calls(engine, before, cache) -> int:
-    after = getattr(engine, "calls", None)
-    if isinstance(before, int) and isinstance(after, int):
-        return after - before
-    return 0
+                         len(data), engines, calls, 1)
 
 
 def _produce_safely(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> SegmentResult | str:
