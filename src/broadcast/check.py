@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .config.reader import did_you_mean
 from .errors import ConfigError, InputError
 from .content import AUDIENCES
 from .script import render_script
@@ -53,8 +54,9 @@ def plan_rows(project, station: str | None = None, date: str | None = None) -> l
             day = dt.date.fromisoformat(date)
         except ValueError:
             raise ConfigError(f"--date: '{date}' is not a date (YYYY-MM-DD)") from None
-    if station is not None and station not in {s.id for s in project.schedule.stations}:
-        raise ConfigError(f"--station: unknown station '{station}'")
+    known = [s.id for s in project.schedule.stations]
+    if station is not None and station not in known:
+        raise ConfigError(f"--station: unknown station '{station}'{did_you_mean(station, known)}")
     rows = [("date", "time", "station", "audience", "items")]
     for s in plan.sessions:
         if (station is None or s.station_id == station) and (day is None or s.date == day):

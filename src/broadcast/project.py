@@ -145,12 +145,9 @@ def open_project(config: Path | None = None, templates: Path | None = None, cont
 
         # Validate again from the parsed document, now that the item ids (and editors' items) are known.
         schedule = build_schedule(schedule.source, schedule.path, known_items=handbook.item_ids)
-    dirs: list[Path] = []
-    if templates is not None:
-        dirs.append(templates)
-    elif schedule is not None and schedule.templates is not None:
-        dirs.append(schedule.templates)
-    for d in dirs:
-        if templates is not None and not d.is_dir():
-            raise ConfigError.at(str(d), None, "--templates", "templates folder not found")
+    if templates is not None and not templates.is_dir():
+        raise ConfigError.at(str(templates), None, "--templates", "templates folder not found")
+    # The schedule's folder is optional: make_environment skips it while it does not exist.
+    chosen = templates if templates is not None else (schedule.templates if schedule is not None else None)
+    dirs = [chosen] if chosen is not None else []
     return Project(schedule=schedule, handbook=handbook, env=make_environment(dirs), template_dirs=tuple(dirs))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .atomic import sweep_partials, write_text_atomic
+from .config.reader import did_you_mean
 from .manifest import MANIFEST, MANIFEST_FORMAT, inside, known_durations, load_manifest, remove_listed, sha256_file
 from .errors import ConfigError, InputError, Problem, PublishError
 from .pages import PageSession, write_pages
@@ -146,11 +147,7 @@ class _Builder:
         known = [s.id for s in self.schedule.stations]
         for sid in self.options.stations:
             if sid not in known:
-                import difflib
-
-                close = difflib.get_close_matches(sid, known, n=1)
-                hint = f" did you mean '{close[0]}'?" if close else ""
-                raise ConfigError(f"--station: unknown station '{sid}'.{hint}")
+                raise ConfigError(f"--station: unknown station '{sid}'{did_you_mean(sid, known)}")
         return set(self.options.stations or known)
 
     def script(self, station, audience: str, item: str) -> Script:
