@@ -18,8 +18,15 @@ _DOCNO = re.compile(
     rf"(?<![\w/.,])(?P<num>[0-9]{{1,5}})(?P<year>/(?:19|20)[0-9]{{2}})?/(?P<codes>{_CODE}(?:[-–]{_CODE})*)(?![\w&])"
 )
 _ROMAN_AFTER = re.compile(
-    r"(?i:(?<![\w])(?:chương|phần|mục|tập|quyển|phụ lục|khóa|khoá|thế kỷ|thế kỉ)\s+)(?P<num>[IVXL]+)(?![\w])"
+    r"(?i:(?<![\w])(?:chương|phần|mục|tập|quyển|phụ lục|khóa|khoá|thế kỷ|thế kỉ|đại hội|quý|kỳ họp|kì họp|"
+    r"hội nghị|điều)\s+)(?P<num>[IVXLC]+)(?![\w])"
 )
+_ROMAN_ORDINAL = re.compile(r"(?i:(?<![\w])thứ\s+)(?P<num>[IVXLC]+)(?![\w])")  # lần thứ V, kỳ họp thứ VI
+# Administrative units before their number: P.5 -> phường năm, KP.5 -> khu phố năm.
+ADMIN_UNITS = {"P": "phường", "p": "phường", "Q": "quận", "q": "quận", "KP": "khu phố", "TP": "thành phố",
+               "Tp": "thành phố", "TX": "thị xã", "TT": "thị trấn", "X": "xã", "H": "huyện", "F": "phường"}
+_ADMIN = re.compile(rf"(?<![\w.])(?P<unit>{'|'.join(sorted(ADMIN_UNITS, key=len, reverse=True))})\.\s?(?P<num>[0-9]{{1,3}})(?![\w]|[.,][0-9])")
+_DIGIT_LETTERS = re.compile(r"(?<![\w.,])(?P<digits>[0-9]{1,2})(?P<letters>[A-Z]{1,2})(?![\w])")  # 4G, 5G, 3D
 _ROMAN_HEADING = re.compile(r"^(?P<lead>\s*)(?P<num>[IVXL]+)(?P<end>[.)])(?=\s)")
 _ORDINAL = re.compile(r"(?i:(?<![\w])thứ\s+)(?P<num>[0-9]{1,3})(?![\w/]|[.,:][0-9])")
 _LETTER_CODE = re.compile(r"(?<![\w])(?P<letters>[A-ZĐ]{1,4})(?P<digits>[0-9]{1,4})(?![\w])")
@@ -74,8 +81,15 @@ def apply_lexicon(text: str, line: Line) -> str:
     return text
 
 
+def apply_admin_units(text: str, line: Line) -> str:
+    """P.5, Q.1, KP.5, TP.2: the unit's name, then its number as a cardinal."""
+    if "." not in text:
+        return text
+    return _ADMIN.sub(lambda m: line.mark(f"{ADMIN_UNITS[m.group('unit')]} {read_number(int(m.group('num')))}", "word"), text)
+
+
 def apply_roman(text: str, line: Line) -> str:
-    """Roman numerals after a heading word (Chương II) or heading a line (II. ...)."""
+    """Roman numerals after a word that takes them (Chương II, Đại hội XIII, thứ V) or heading a line (II. ...)."""
     def after(m: re.Match[str]) -> str:
         value = roman_value(m.group("num"))
         if value is None:
@@ -86,7 +100,14 @@ def apply_roman(text: str, line: Line) -> str:
         value = roman_value(m.group("num"))
         return m.group() if value is None else m.group("lead") + line.mark(read_number(value), "num") + m.group("end")
 
-    return _ROMAN_HEADING.sub(heading, _ROMAN_AFTER.sub(after, text))
+    def ordinal(m: re.Match[str]) -> str:
+        value = roman_value(m.group("num"))
+        if value is None:
+            return m.group()
+        return m.group()[: m.start("num") - m.start()] + line.mark(read_ordinal(value), "ord")
+
+    text = _ROMAN_ORDINAL.sub(ordinal, _ROMAN_AFTER.sub(after, text))
+    return _ROMAN_HEADING.sub(heading, text)
 
 
 def apply_ordinals(text: str, line: Line) -> str:
@@ -105,7 +126,13 @@ def apply_letter_codes(text: str, line: Line) -> str:
             return m.group()
         return line.mark(f"{letters} {read_digits(m.group('digits'))}", "code")
 
-    return _LETTER_CODE.sub(code, text)
+    def generation(m: re.Match[str]) -> str:  # 4G, 5G; 64GB is a number and its unit, left for amounts
+        if m.group("letters") in line.lexicon.units:
+            return m.group()
+        letters = spell(m.group("letters"), line.lexicon.letters)
+        return line.mark(f"{read_digits(m.group('digits'))} {letters}", "code") if letters else m.group()
+
+    return _DIGIT_LETTERS.sub(generation, _LETTER_CODE.sub(code, text))
 
 
 def apply_capitals(text: str, line: Line) -> str:

@@ -68,8 +68,12 @@ def read_digits(digits: str) -> str:
     return " ".join(DIGITS[int(c)] for c in digits if "0" <= c <= "9")
 
 
-def read_integer(digits: str) -> str:
-    """A run of digits as written: cardinal, or digit by digit when too long or zero-led like a code."""
+def read_integer(digits: str, amount: bool = False) -> str:
+    """A run of digits as written: cardinal, or digit by digit when too long or zero-led like a code.
+
+    `amount` (grouped in thousands, or with a unit or currency): a cardinal whatever its length."""
+    if amount and digits.lstrip("0"):
+        return read_number(int(digits))
     if len(digits) > MAX_CARDINAL_DIGITS or (len(digits) >= 3 and digits[0] == "0"):
         return read_digits(digits)
     return read_number(int(digits))

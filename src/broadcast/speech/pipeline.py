@@ -17,6 +17,7 @@ from .spelling import VIETNAMESE_LETTERS
 RULES = (
     web.apply,
     codes.apply_docnos,
+    codes.apply_admin_units,
     codes.apply_lexicon,
     phones.apply,
     dates.apply_times,
@@ -51,6 +52,8 @@ def _symbols(text: str, line: Line) -> str:
     if "/" in text:
         def slash(m: re.Match[str]) -> str:
             sides = (line.kind(text[m.start() - 1]), line.kind(text[m.end()]))
+            if sides == ("code", "code"):
+                return ", "  # 4G/5G: either one
             if any(kind in _NUMERIC for kind in sides) or _PER_UNIT.search(text, 0, m.start()):
                 return " trên "  # 1/1/1, 3 lần/ngày: "per" or "over"
             return ", "  # Zalo/Telegram, xã/phường: either one
