@@ -107,3 +107,14 @@ def test_script_speech_has_no_digit_or_symbol():
     result = invoke("script", "khoa-sim", "--speech", "--station", "Đài truyền thanh xã Phú Lâm")
     assert result.exit_code == 0
     assert not any(ch.isdigit() or ch in "/&%@#+" for ch in result.stdout)
+
+
+def test_normalize_stdin_prints_every_readable_line_and_marks_the_unreadable_one():
+    result = invoke("normalize", "-", input="Ngày 1/7-20/7/2023\na ☃ b\nGọi 113\n")
+    assert result.exit_code == 2
+    assert result.stdout.split("\n")[:3] == [
+        "Ngày mùng một tháng bảy đến ngày hai mươi tháng bảy năm hai nghìn không trăm hai mươi ba",
+        "[?] a ☃ b",
+        "Gọi một một ba",
+    ]
+    assert "<stdin>:2:" in result.stderr and "<stdin>:1:" not in result.stderr and "Traceback" not in result.output

@@ -47,6 +47,11 @@ def run(call):
         raise typer.Exit(1) from None
 
 
+def _raise(exc: BaseException):
+    """For run(): report an error found after output was already printed."""
+    raise exc
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"broadcast {__version__}")
@@ -136,7 +141,8 @@ def normalize_command(
     config: Optional[Path] = ConfigOpt,
 ) -> None:
     """Print TEXT as the voice will read it (numbers, dates, phones, abbreviations as words)."""
-    from .speech import normalize
+    from .errors import SpeechError
+    from .speech import normalize, normalize_lines
 
     project = _project(config)
     lexicon = run(lambda: project.lexicon)
@@ -144,8 +150,11 @@ def normalize_command(
         lines = sys.stdin.read().split("\n")
         if lines and lines[-1] == "":
             lines.pop()  # the final newline ends the last line; it does not start another
-        # One call over all lines: every bad line is reported at once, with its line number.
-        typer.echo(run(lambda: normalize("\n".join(lines), lexicon, source="<stdin>")))
+        # Every line is printed (a bad one marked "[?]"), then every bad line is reported with its number.
+        out, problems = normalize_lines("\n".join(lines), lexicon, source="<stdin>")
+        typer.echo("\n".join(out))
+        if problems:
+            run(lambda: _raise(SpeechError(problems)))
     else:
         typer.echo(run(lambda: normalize(text, lexicon)))
 

@@ -9,16 +9,18 @@ in the packaged lexicon (src/broadcast/data/lexicon.yaml), which editors extend 
 from __future__ import annotations
 
 from .lexicon import Lexicon, default_lexicon, load_lexicon
-from .pipeline import count_syllables, normalize, normalize_line
+from .pipeline import UNREADABLE, count_syllables, normalize, normalize_line, normalize_lines
 from .split import split_for_voice, split_sentences
 
 __all__ = [
+    "UNREADABLE",
     "Lexicon",
     "count_syllables",
     "default_lexicon",
     "load_lexicon",
     "normalize",
     "normalize_line",
+    "normalize_lines",
     "split_for_voice",
     "split_sentences",
 ]

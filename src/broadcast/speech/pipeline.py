@@ -118,10 +118,11 @@ def _cannot_read(ch: str, number: int, raw: str, source: str) -> SpeechError:
     return SpeechError([Problem(source, number, "", f"cannot read {ch!r} (U+{ord(ch):04X} {name}) in: {raw.strip()[:80]}")])
 
 
-def normalize(text: str, lexicon: Lexicon | None = None, source: str = "text") -> str:
-    """Speech-ready text: one output line per input line, words only plus . , ? ! ; : for prosody.
+UNREADABLE = "[?] "  # starts the output line of an input line that cannot be read (then the line as written)
 
-    `source` names the text in error messages (`<stdin>:3: cannot read ...`)."""
+
+def normalize_lines(text: str, lexicon: Lexicon | None = None, source: str = "text") -> tuple[list[str], list[Problem]]:
+    """Every line made speech-ready, an unreadable one given back as "[?] " + the line; and the problems."""
     lex = lexicon if lexicon is not None else default_lexicon()
     out, problems = [], []
     for number, raw in enumerate(text.split("\n"), 1):
@@ -129,6 +130,15 @@ def normalize(text: str, lexicon: Lexicon | None = None, source: str = "text") -
             out.append(normalize_line(raw, lex, number, source))
         except SpeechError as exc:
             problems.extend(exc.problems)
+            out.append(UNREADABLE + raw.strip())
+    return out, problems
+
+
+def normalize(text: str, lexicon: Lexicon | None = None, source: str = "text") -> str:
+    """Speech-ready text: one output line per input line, words only plus . , ? ! ; : for prosody.
+
+    `source` names the text in error messages (`<stdin>:3: cannot read ...`); SpeechError lists every bad line."""
+    out, problems = normalize_lines(text, lexicon, source)
     if problems:
         raise SpeechError(problems)
     return "\n".join(out)
