@@ -176,8 +176,8 @@ def _ranges(text: str, line: Line) -> str:
             return m.group()
         y = int(m.group("y")) if m.group("y") else None
         before = line.word_before(text, m.start())
-        same_year = y if m1 > m2 else None  # 20/12-5/1/2024: the year belongs to the second date only
-        first = read_date(d1, m1, same_year, before)
+        first_year = y - 1 if y and m1 > m2 else None  # 25/12-5/1/2024: the first date is in 2023
+        first = read_date(d1, m1, first_year, before)
         if before in ("ngày", "mùng", "mồng"):  # "ngày 1/7-20/7": "ngày mùng một tháng bảy đến ngày hai mươi ..."
             return line.mark(f"{first} đến {read_date(d2, m2, y, '')}", "date")
         return line.mark(_range_words(first, read_date(d2, m2, y, ""), before), "date")
