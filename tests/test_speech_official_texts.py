@@ -32,7 +32,7 @@ ROMAN = [
 
 ADMIN = [
     ("P.5, Q.1", "phường năm, quận một"),
-    ("KP.5, P. Tân Phong", "khu phố năm, pê. Tân Phong"),
+    ("KP.5, tổ 3", "khu phố năm, tổ ba"),
     ("TP. Biên Hòa, TX. Long Khánh, TT. Trảng Bom", "thành phố Biên Hòa, thị xã Long Khánh, thị trấn Trảng Bom"),
     ("Đ/c Nguyễn Văn A", "đồng chí Nguyễn Văn A"),
     ("V/v tuyên truyền phòng chống lừa đảo", "về việc tuyên truyền phòng chống lừa đảo"),
