@@ -105,47 +105,21 @@ TECH_AND_TIMES = [
 ]
 
 
-@pytest.mark.parametrize("text,spoken", DATE_RANGES)
-def test_date_and_month_ranges_and_quarters_read_as_dates(text, spoken):
+# Each family, by what it shows: the test id names the family (date_ranges-0, digits-3, ...).
+FAMILIES = {
+    "date_ranges": DATE_RANGES,  # date and month ranges and quarters read as dates
+    "roman": ROMAN,  # Roman numerals after the words that take them
+    "admin": ADMIN,  # administrative units with numbers and dispatch abbreviations
+    "money": MONEY,  # currency signs on either side, amounts of any length
+    "units": UNITS,  # SI and digital units, squares, cubes, per-units
+    "shorthand": SHORTHAND,  # 1tr2, 10k, 2t3 expand to the whole number
+    "fractions": FRACTIONS,  # context decides between a fraction and a date
+    "digits": DIGITS,  # codes after cue words digit by digit, counts as numbers
+    "tech_and_times": TECH_AND_TIMES,  # network generations and spoken clock times
+}
+CASES = [(f"{family}-{i}", text, spoken) for family, cases in FAMILIES.items() for i, (text, spoken) in enumerate(cases)]
+
+
+@pytest.mark.parametrize("text,spoken", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_official_text_reads_as_an_announcer_would(text, spoken):
     assert normalize(text) == spoken
-
-
-@pytest.mark.parametrize("text,spoken", ROMAN)
-def test_roman_numerals_after_the_words_that_take_them(text, spoken):
-    assert normalize(text) == spoken
-
-
-@pytest.mark.parametrize("text,spoken", ADMIN)
-def test_administrative_units_and_dispatch_abbreviations(text, spoken):
-    assert normalize(text) == spoken
-
-
-@pytest.mark.parametrize("text,spoken", MONEY)
-def test_currency_signs_on_either_side_and_amounts_of_any_length(text, spoken):
-    assert normalize(text) == spoken
-
-
-@pytest.mark.parametrize("text,spoken", UNITS)
-def test_si_and_digital_units_squares_cubes_and_per_units(text, spoken):
-    assert normalize(text) == spoken
-
-
-@pytest.mark.parametrize("text,spoken", SHORTHAND)
-def test_shorthand_amounts_expand_to_the_whole_number(text, spoken):
-    assert normalize(text) == spoken
-
-
-@pytest.mark.parametrize("text,spoken", FRACTIONS)
-def test_context_decides_between_fraction_and_date(text, spoken):
-    assert normalize(text) == spoken
-
-
-@pytest.mark.parametrize("text,spoken", DIGITS)
-def test_codes_after_cue_words_are_digits_and_counts_are_numbers(text, spoken):
-    assert normalize(text) == spoken
-
-
-@pytest.mark.parametrize("text,spoken", TECH_AND_TIMES)
-def test_network_generations_and_spoken_clock_times(text, spoken):
-    assert normalize(text) == spoken
-
