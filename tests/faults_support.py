@@ -20,8 +20,8 @@ from broadcast.tts import SynthesisCache
 from broadcast.tts.cache import MAGIC
 
 PROXY_VARS = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
-# The scratch name a killed writer may leave, in audio_out/ and in the cache: atomic.py's `.<name>.<pid>.part`.
-SCRATCH = re.compile(r"^\..+\.\d+\.part$")
+# The scratch name a killed writer may leave, in audio_out/ and in the cache: atomic.py's `.<name>.broadcast-<pid>.part`.
+SCRATCH = re.compile(r"^\..+\.broadcast-\d+\.part$")
 TEXT_ENDINGS = {".html": "</html>", ".ics": "END:VCALENDAR"}  # how a whole page or calendar ends
 
 

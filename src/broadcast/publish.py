@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Callable
 
 from .atomic import sweep_partials, write_text_atomic
+from .config.models import PUBLISH_MODES
 from .config.reader import did_you_mean
-from .manifest import MANIFEST, MANIFEST_FORMAT, inside, known_durations, load_manifest, remove_listed, sha256_file
+from .manifest import MANIFEST, MANIFEST_FORMAT, Manifest, inside, known_durations, load_manifest, remove_listed, sha256_file
 from .errors import ConfigError, InputError, Problem, PublishError
+from .outdir import build_lock, claim_output
 from .pages import PageSession, write_pages
 from .script import Script, render_script
 from .segments import SEGMENTS_DIR, SegmentSpec, produce_all, segment_path
@@ -120,6 +122,8 @@ class _Builder:
         self.progress = progress or (lambda stage, done, total: None)
         self.out = schedule.output
         self.mode = options.mode or schedule.publish
+        if self.mode not in PUBLISH_MODES:
+            raise ConfigError(f"--mode: '{self.mode}' is not a publish mode{did_you_mean(self.mode, PUBLISH_MODES)}")
         self.report = BuildReport(output=self.out)
         self.voice_base = project.voice_settings(engine=options.engine)
         self.audio_base = project.audio_settings()
@@ -358,43 +362,52 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
     b = _Builder(project, options, progress)
     out = b.out
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        swept = sweep_partials(out) + sweep_partials(b.cache_dir)
-        if swept:
-            log.info("removed %d partial files left by an interrupted build", swept)
-        manifest = load_manifest(out)
-        plan = campaign_plan(project, manifest)
-        programmes, specs = b.gather(plan)
-        b.report.sessions = len(programmes)
-        segments = b.produce(specs, manifest.get("segments", {}))
-        records = b.assemble(programmes, segments, manifest)
-        # A build of some dates or stations keeps the rest of the previous build that the plan still has.
-        carried = b.carry_over(plan, manifest)
-        for rec in carried:
-            for key in rec["segments"]:
-                segments.setdefault(key, manifest["segments"][key])
-        records = sorted(records + carried, key=lambda r: (r["date"], r["time"], r["station"]))
-        for rec in records:
-            for e in rec["engines"]:
-                b.report.engines[e] = b.report.engines.get(e, 0) + 1
-        written = write_pages(out, b.schedule.campaign.name, b.schedule.campaign.province, b.schedule.days(),
-                              _page_sessions(records), dt.datetime.now(dt.timezone.utc))
-        files = sorted({*(s["file"] for s in segments.values()),
-                        *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p),
-                        *(str(p.relative_to(out)) for p in written)})
-        old_files = set(manifest.get("files", [])) | set(manifest.get("retired", []))
-        retired = sorted(old_files - set(files) - {MANIFEST})
-        new_manifest = {"format": MANIFEST_FORMAT, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                        "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
-                        "programmes": records, "files": files, "retired": retired}
-        write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
-        b.report.files_removed = remove_listed(out, retired)
-        if retired and b.report.files_removed == len(retired):
-            new_manifest["retired"] = []
-            write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+        claim_output(out, b.schedule, b.schedule.campaign.name)
+        with build_lock(out):
+            _build_locked(b, project)
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: {exc.strerror or exc}; files already published are kept") from None
     return b.report
+
+
+def _build_locked(b: _Builder, project) -> None:
+    """The build proper, run while this process holds the output folder's lock."""
+    out = b.out
+    swept = sweep_partials(out) + sweep_partials(b.cache_dir)
+    if swept:
+        log.info("removed %d partial files left by an interrupted build", swept)
+    manifest = load_manifest(out)
+    plan = campaign_plan(project, manifest)
+    programmes, specs = b.gather(plan)
+    b.report.sessions = len(programmes)
+    segments = b.produce(specs, manifest.get("segments", {}))
+    records = b.assemble(programmes, segments, manifest)
+    # A build of some dates or stations keeps the rest of the previous build that the plan still has.
+    carried = b.carry_over(plan, manifest)
+    for rec in carried:
+        for key in rec["segments"]:
+            segments.setdefault(key, manifest["segments"][key])
+    records = sorted(records + carried, key=lambda r: (r["date"], r["time"], r["station"]))
+    for rec in records:
+        for e in rec["engines"]:
+            b.report.engines[e] = b.report.engines.get(e, 0) + 1
+    written = write_pages(out, b.schedule.campaign.name, b.schedule.campaign.province, b.schedule.days(),
+                          _page_sessions(records), dt.datetime.now(dt.timezone.utc))
+    files = sorted({*(s["file"] for s in segments.values()),
+                    *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p),
+                    *(str(p.relative_to(out)) for p in written)})
+    old_files = set(manifest.get("files", [])) | set(manifest.get("retired", []))
+    retired = sorted(old_files - set(files) - {MANIFEST})
+    new_manifest = {"format": MANIFEST_FORMAT, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
+                    "programmes": records, "files": files, "retired": retired}
+    # Through the typed model: the build never writes a manifest its readers would refuse.
+    new_manifest = Manifest.from_dict(new_manifest).to_dict()
+    write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+    b.report.files_removed = remove_listed(out, retired)
+    if retired and b.report.files_removed == len(retired):
+        new_manifest["retired"] = []
+        write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
 
 
 def campaign_plan(project, manifest: dict | None = None):
