@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 MARKER = ".broadcast-output"
 LOCK = ".broadcast-lock"
-LOCK_WAIT_S = 10.0  # how long a second build waits for the first before giving up
+# How long a second build waits for the first before giving up (BROADCAST_LOCK_WAIT_S overrides it).
+LOCK_WAIT_S = float(os.environ.get("BROADCAST_LOCK_WAIT_S", "10"))
 MARKER_FORMAT = 1
 
 
