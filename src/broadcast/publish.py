@@ -227,11 +227,14 @@ class _Builder:
         for key, spec in specs.items():
             record = previous.get(key)
             path = segment_path(self.out, key)
-            if record and path.is_file() and path.stat().st_size == record.get("bytes"):
+            if record and path.is_file():
                 # The path comes from the key, never from the manifest: it is data, and could point anywhere.
-                known[key] = {**record, "file": f"{SEGMENTS_DIR}/{path.name}", "label": spec.label}
-                continue
-            if path.is_file():  # made by a build that was stopped before its manifest: check, then adopt
+                if path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get("sha256"):
+                    known[key] = {**record, "file": f"{SEGMENTS_DIR}/{path.name}", "label": spec.label}
+                    continue
+                # Cut short or damaged since the manifest recorded it: voiced again, never adopted.
+                log.warning("segment %s differs from its manifest record: redoing it", path.name)
+            elif path.is_file():  # made by a build that was stopped before its manifest: check, then adopt
                 try:
                     info = mp3_info(path)
                     engines = sorted(filter(None, read_tags(path).engine.split(",")))  # export tagged who voiced it
@@ -317,7 +320,8 @@ class _Builder:
             previous_record = old.get(prog.key)
             reusable = previous_record is not None and previous_record.get("file") == audio_rel and all(
                 (self.out / rel).is_file() for rel in (record["playlist"], record["script"], *(filter(None, [audio_rel]))))
-            if audio_rel and reusable and (self.out / audio_rel).stat().st_size == previous_record.get("bytes"):
+            if audio_rel and reusable and (self.out / audio_rel).stat().st_size == previous_record.get("bytes") \
+                    and sha256_file(self.out / audio_rel) == previous_record.get("sha256"):
                 record.update(file=audio_rel, sha256=previous_record["sha256"], bytes=previous_record["bytes"])
                 self.report.programmes_kept += 1
             elif not audio_rel and reusable:
