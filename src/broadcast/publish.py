@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .atomic import sweep_partials, write_text_atomic
+from .check import empty_sections, spoken_paragraphs
 from .config.models import PUBLISH_MODES
 from .config.reader import did_you_mean
 from .manifest import MANIFEST, MANIFEST_FORMAT, Manifest, inside, known_durations, load_manifest, remove_listed, sha256_file
@@ -165,11 +166,8 @@ class _Builder:
 
     def speech(self, text: str) -> tuple[str, ...]:
         """Speech-ready paragraphs of a section (memoized: stations share most of their text)."""
-        from .speech import normalize
-
         if text not in self._speech:
-            paragraphs = (normalize(p, self.project.lexicon) for p in text.split("\n\n"))
-            self._speech[text] = tuple(p for p in paragraphs if p.strip())
+            self._speech[text] = tuple(spoken_paragraphs(text, self.project.lexicon))
         return self._speech[text]
 
     def segment(self, kind: str, text: str, station, audience: str, label: str) -> SegmentSpec:
@@ -192,6 +190,9 @@ class _Builder:
             station = self.schedule.station(session.station_id)
             try:
                 scripts = [self.script(station, session.audience, item) for item in session.items]
+                empty = [p for s in scripts for p in empty_sections(s, self.speech)]
+                if empty:  # found before any voicing, as `broadcast check` finds it
+                    raise InputError(empty)
                 chime = self.chime(station)
                 parts = [chime, self.segment("opening", scripts[0].section("opening"), station, session.audience,
                                              f"opening {station.id}/{session.audience}")]
