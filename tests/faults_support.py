@@ -20,8 +20,8 @@ from broadcast.tts import SynthesisCache
 from broadcast.tts.cache import MAGIC
 
 PROXY_VARS = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
-# The scratch name a killed writer may leave, in audio_out/ and in the cache: atomic.py's `.<name>.<pid>.part`.
-SCRATCH = re.compile(r"^\..+\.\d+\.part$")
+# The scratch name a killed writer may leave, in audio_out/ and in the cache: atomic.py's `.<name>.broadcast-<pid>.part`.
+SCRATCH = re.compile(r"^\..+\.broadcast-\d+\.part$")
 TEXT_ENDINGS = {".html": "</html>", ".ics": "END:VCALENDAR"}  # how a whole page or calendar ends
 
 
@@ -215,8 +215,11 @@ def folder_problems(folder: Path, links: bool = True) -> list[str]:
 
 
 def visible_files(out: Path) -> set[str]:
-    """Paths (relative, '/') of every file under `out` that is not hidden scratch."""
-    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not SCRATCH.match(p.name)}
+    """Paths (relative, '/') of every file under `out` that is not hidden scratch or the folder's marker and lock."""
+    from broadcast.outdir import LOCK, MARKER
+
+    return {p.relative_to(out).as_posix() for p in out.rglob("*")
+            if p.is_file() and not SCRATCH.match(p.name) and p.name not in (MARKER, LOCK)}
 
 
 def speech_fraction(path: Path, floor_dbfs: float = -40.0) -> float:

@@ -238,10 +238,10 @@ def test_builds_killed_at_random_moments_leave_only_whole_files_and_resume(refer
 
 
 def test_cache_scratch_left_by_a_killed_write_is_swept_by_the_next_build(campaign_copy):
-    """A kill during a cache write leaves `.<entry>.tts.<pid>.part`; the next build should clear it, as out/ scratch is."""
+    """A kill during a cache write leaves `.<entry>.tts.broadcast-<pid>.part`; the next build should clear it, as out/ scratch is."""
     cache = campaign_copy / ".cache" / "broadcast"
     entry = sorted(cache.glob("??/*.tts"))[0]
-    scratch = entry.with_name(f".{entry.name}.4194304.part")  # a pid no running process has
+    scratch = entry.with_name(f".{entry.name}.broadcast-4194304.part")  # a pid no running process has
     scratch.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])  # what a write cut by SIGKILL leaves
     assert cache_problems(cache)[1] == 1
     finished = run_build(campaign_copy / "schedule.yaml")

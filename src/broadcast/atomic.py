@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 from typing import Iterator
 
 PART_SUFFIX = ".part"
+# The build's own temp names: `.<name>.broadcast-<pid>.part`. Only these are ever swept, never a user's
+# `.video.mkv.part`, and only when the process that wrote them is gone.
+_TEMP_NAME = re.compile(r"^\..+\.broadcast-(\d+)\.part$")
 
 
 def temp_path_for(path: Path) -> Path:
     """A hidden temp name beside `path`, unique to this process; swept by `sweep_partials`."""
-    return path.with_name(f".{path.name}.{os.getpid()}{PART_SUFFIX}")
+    return path.with_name(f".{path.name}.broadcast-{os.getpid()}{PART_SUFFIX}")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 @contextlib.contextmanager
@@ -49,10 +65,13 @@ def write_text_atomic(path: Path, text: str) -> Path:
 
 
 def sweep_partials(root: Path) -> int:
-    """Remove temp files a killed run left under `root`; return how many."""
+    """Remove the build's own temp files that a killed run left under `root`; return how many."""
     count = 0
     if root.is_dir():
         for tmp in root.rglob(f".*{PART_SUFFIX}"):
+            m = _TEMP_NAME.match(tmp.name)
+            if m is None or _alive(int(m.group(1))) or not tmp.is_file():
+                continue
             with contextlib.suppress(OSError):
                 tmp.unlink()
                 count += 1

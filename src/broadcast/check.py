@@ -3,17 +3,53 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable, Sequence
+
+from dataclasses import replace
 
 from .config.reader import did_you_mean
-from .errors import ConfigError, InputError
+from .errors import AudioError, ConfigError, InputError, Problem
 from .content import AUDIENCES
-from .script import render_script
+from .script import SECTIONS, Script, render_script
 
 
 def _plan(project):
     from .publish import campaign_plan
 
     return campaign_plan(project)
+
+
+def empty_sections(script: Script, speech: Callable[[str], Sequence[str]]) -> list[Problem]:
+    """Sections with nothing to say once speech-ready (`speech` gives a text's spoken paragraphs): unvoiceable."""
+    return [Problem(script.template, None, f"section {name}",
+                    f"has no words to say ({script.item_id}, {script.audience}); the build would fail here")
+            for name in SECTIONS if not speech(script.section(name))]
+
+
+def spoken_paragraphs(text: str, lexicon) -> list[str]:
+    """The speech-ready paragraphs of a text that have words in them."""
+    from .speech import normalize
+
+    return [q for q in (normalize(p, lexicon) for p in text.split("\n\n")) if q.strip()]
+
+
+def jingle_problems(project) -> list[Problem]:
+    """Every jingle and the campaign chime must be short, readable audio: checked now, not mid-build."""
+    from .audio import chime
+
+    schedule = project.schedule
+    if schedule is None:
+        return []
+    files = [(("audio", "chime"), schedule.audio.chime)]
+    files += [(("stations", i, "jingle"), st.jingle) for i, st in enumerate(schedule.stations)]
+    problems, base = [], project.audio_settings()
+    for path, jingle in files:
+        if jingle is not None:
+            try:
+                chime(replace(base, chime=jingle))
+            except AudioError as exc:
+                problems.append(schedule.problem(path, str(exc)))
+    return problems
 
 
 def check_project(project) -> list[str]:
@@ -27,12 +63,14 @@ def check_project(project) -> list[str]:
     count, problems = 0, []
     for audience in AUDIENCES:
         for item in project.handbook.items:
-            text = render_script(project.env, project.handbook, item, audience, station, project.campaign).text
+            script = render_script(project.env, project.handbook, item, audience, station, project.campaign)
             count += 1
             try:
-                normalize(text, lexicon)
+                normalize(script.text, lexicon)
+                problems += empty_sections(script, lambda text: spoken_paragraphs(text, lexicon))
             except InputError as exc:
                 problems.extend(exc.problems)
+    problems += jingle_problems(project)
     if problems:
         raise InputError(list(dict.fromkeys(problems)))  # the same bad text in many scripts: said once
     lines = [f"content: {len(project.handbook.items)} items in {len(project.handbook.groups)} groups",

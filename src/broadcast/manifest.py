@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -14,19 +16,174 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 
 
-def load_manifest(out: Path) -> dict:
-    """The previous build's manifest, or an empty one (an unreadable manifest starts the build afresh)."""
+class ManifestError(ValueError):
+    """manifest.json does not have the shape this build writes; names the bad field."""
+
+
+def _field(data: dict, name: str, kind, where: str, optional: bool = False):
+    value = data.get(name)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise ManifestError(f"{where}.{name}: {'missing' if value is None else type(value).__name__}, expected {names}")
+    return value
+
+
+def _strings(data: dict, name: str, where: str) -> tuple[str, ...]:
+    values = _field(data, name, list, where)
+    if not all(isinstance(v, str) for v in values):
+        raise ManifestError(f"{where}.{name}: expected a list of strings")
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    """One shared segment the build published."""
+
+    file: str
+    duration_s: float
+    sha256: str
+    bytes: int
+    engines: tuple[str, ...] = ()
+    kind: str = ""
+    label: str = ""
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> "SegmentRecord":
+        if not isinstance(data, dict):
+            raise ManifestError(f"{where}: expected an object")
+        return cls(_field(data, "file", str, where), float(_field(data, "duration_s", (int, float), where)),
+                   _field(data, "sha256", str, where), _field(data, "bytes", int, where),
+                   _strings(data, "engines", where) if "engines" in data else (),
+                   _field(data, "kind", str, where, optional=True) or "",
+                   _field(data, "label", str, where, optional=True) or "")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "engines": list(self.engines)}
+
+
+@dataclass(frozen=True)
+class ProgrammeRecord:
+    """One published station session: its files (relative to the output folder) and what it is made of."""
+
+    key: str
+    date: str
+    time: str
+    station: str
+    station_name: str
+    level: str
+    audience: str
+    items: tuple[str, ...]
+    titles: tuple[str, ...]
+    segments: tuple[str, ...]
+    playlist: str
+    script: str
+    duration_s: float
+    engines: tuple[str, ...] = ()
+    file: str | None = None  # None in `publish: segments`
+    sha256: str | None = None
+    bytes: int | None = None
+    stale: bool = False  # a failed rebuild left the previous version on air
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> "ProgrammeRecord":
+        if not isinstance(data, dict):
+            raise ManifestError(f"{where}: expected an object")
+        text = {name: _field(data, name, str, where) for name in
+                ("key", "date", "time", "station", "station_name", "level", "audience", "playlist", "script")}
+        try:
+            dt.date.fromisoformat(text["date"])
+            dt.time.fromisoformat(text["time"])
+        except ValueError:
+            raise ManifestError(f"{where}: date/time '{text['date']} {text['time']}' is not valid") from None
+        return cls(**text, items=_strings(data, "items", where), titles=_strings(data, "titles", where),
+                   segments=_strings(data, "segments", where),
+                   duration_s=float(_field(data, "duration_s", (int, float), where)),
+                   engines=_strings(data, "engines", where) if "engines" in data else (),
+                   file=_field(data, "file", str, where, optional=True),
+                   sha256=_field(data, "sha256", str, where, optional=True),
+                   bytes=_field(data, "bytes", int, where, optional=True),
+                   stale=bool(_field(data, "stale", bool, where, optional=True)))
+
+    def to_dict(self) -> dict:
+        out = {**asdict(self), "items": list(self.items), "titles": list(self.titles),
+               "segments": list(self.segments), "engines": list(self.engines)}
+        if not self.stale:
+            del out["stale"]
+        for name in ("sha256", "bytes"):
+            if out[name] is None:
+                del out[name]
+        return out
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The live manifest.json: what the last build published (the portal and releases read it)."""
+
+    campaign: str = ""
+    generated: str = ""
+    segments: Mapping[str, SegmentRecord] = field(default_factory=dict)
+    programmes: tuple[ProgrammeRecord, ...] = ()
+    files: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
+    format: int = MANIFEST_FORMAT
+
+    @classmethod
+    def from_dict(cls, data: object) -> "Manifest":
+        """Validate a parsed manifest.json; ManifestError names the first bad field."""
+        if not isinstance(data, dict):
+            raise ManifestError(f"expected an object, found {type(data).__name__}")
+        if data.get("format") != MANIFEST_FORMAT:
+            raise ManifestError(f"format: {data.get('format')!r}, expected {MANIFEST_FORMAT}")
+        segments = _field(data, "segments", dict, "manifest")
+        programmes = _field(data, "programmes", list, "manifest")
+        # A programme may refer only to segments the manifest lists (carry-over and reuse rely on it).
+        records = tuple(ProgrammeRecord.from_dict(p, f"programmes[{i}]") for i, p in enumerate(programmes))
+        segs = {str(k): SegmentRecord.from_dict(v, f"segments.{k}") for k, v in segments.items()}
+        for i, rec in enumerate(records):
+            missing = [k for k in rec.segments if k not in segs]
+            if missing:
+                raise ManifestError(f"programmes[{i}].segments: '{missing[0]}' is not among the segments")
+        return cls(campaign=_field(data, "campaign", str, "manifest", optional=True) or "",
+                   generated=_field(data, "generated", str, "manifest", optional=True) or "",
+                   segments=segs, programmes=records, files=_strings(data, "files", "manifest"),
+                   retired=_strings(data, "retired", "manifest") if "retired" in data else ())
+
+    def to_dict(self) -> dict:
+        return {"format": self.format, "generated": self.generated, "campaign": self.campaign,
+                "segments": {k: v.to_dict() for k, v in self.segments.items()},
+                "programmes": [p.to_dict() for p in self.programmes],
+                "files": list(self.files), "retired": list(self.retired)}
+
+
+def read_manifest(out: Path) -> Manifest | None:
+    """The typed manifest of an output folder, None if there is none; ManifestError if it is unreadable."""
     path = out / MANIFEST
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") == MANIFEST_FORMAT:
-            return data
-        log.warning("%s has another format; starting afresh", path)
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:
-        log.warning("%s unreadable (%s); starting afresh", path, exc)
-    return {"segments": {}, "programmes": [], "files": [], "retired": []}
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: unreadable ({exc})") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ManifestError(f"{path}: not JSON ({exc})") from None
+    try:
+        return Manifest.from_dict(data)
+    except (ManifestError, TypeError, ValueError) as exc:
+        raise ManifestError(f"{path}: {exc}") from None
+
+
+def load_manifest(out: Path) -> dict:
+    """The previous build's manifest as validated plain data, or an empty one (a bad one starts afresh)."""
+    try:
+        manifest = read_manifest(out)
+    except ManifestError as exc:
+        log.warning("%s; starting afresh", exc)
+        manifest = None
+    return (manifest or Manifest()).to_dict()
 
 
 def inside(out: Path, rel: str) -> Path | None:

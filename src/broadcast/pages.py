@@ -144,15 +144,23 @@ def render_day(campaign_name: str, day: dt.date, sessions: Sequence[PageSession]
     return _page(_day_label(day), body, _DAY_JS)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _cell(value: str) -> str:
+    """A text cell Excel will not run: one starting like a formula gets a leading apostrophe (OWASP)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def render_csv(sessions: Iterable[PageSession]) -> bytes:
     """schedule.csv in UTF-8 with a BOM, so Excel opens the Vietnamese intact."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(["Ngày", "Giờ", "Mã đài", "Tên đài", "Cấp", "Đối tượng", "Nội dung", "Thời lượng (phút)", "Tệp MP3", "Kịch bản"])
     for s in sessions:
-        writer.writerow([s.date.isoformat(), s.time.strftime("%H:%M"), s.station_id, s.station_name,
+        writer.writerow([s.date.isoformat(), s.time.strftime("%H:%M"), s.station_id, _cell(s.station_name),
                          LEVEL_NAMES.get(s.level, s.level), AUDIENCE_NAMES.get(s.audience, s.audience),
-                         " | ".join(s.titles), _minutes(s.duration_s), s.audio or "", s.script])
+                         _cell(" | ".join(s.titles)), _minutes(s.duration_s), s.audio or "", s.script])
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
 

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from .atomic import sweep_partials, write_text_atomic
+from .check import empty_sections, spoken_paragraphs
+from .config.models import PUBLISH_MODES
 from .config.reader import did_you_mean
-from .manifest import MANIFEST, MANIFEST_FORMAT, inside, known_durations, load_manifest, remove_listed, sha256_file
+from .manifest import MANIFEST, MANIFEST_FORMAT, Manifest, inside, known_durations, load_manifest, remove_listed, sha256_file
 from .errors import ConfigError, InputError, Problem, PublishError
+from .outdir import build_lock, claim_output
 from .pages import PageSession, write_pages
 from .script import Script, render_script
 from .segments import SEGMENTS_DIR, SegmentSpec, produce_all, segment_path
@@ -120,6 +123,8 @@ class _Builder:
         self.progress = progress or (lambda stage, done, total: None)
         self.out = schedule.output
         self.mode = options.mode or schedule.publish
+        if self.mode not in PUBLISH_MODES:
+            raise ConfigError(f"--mode: '{self.mode}' is not a publish mode{did_you_mean(self.mode, PUBLISH_MODES)}")
         self.report = BuildReport(output=self.out)
         self.voice_base = project.voice_settings(engine=options.engine)
         self.audio_base = project.audio_settings()
@@ -161,11 +166,8 @@ class _Builder:
 
     def speech(self, text: str) -> tuple[str, ...]:
         """Speech-ready paragraphs of a section (memoized: stations share most of their text)."""
-        from .speech import normalize
-
         if text not in self._speech:
-            paragraphs = (normalize(p, self.project.lexicon) for p in text.split("\n\n"))
-            self._speech[text] = tuple(p for p in paragraphs if p.strip())
+            self._speech[text] = tuple(spoken_paragraphs(text, self.project.lexicon))
         return self._speech[text]
 
     def segment(self, kind: str, text: str, station, audience: str, label: str) -> SegmentSpec:
@@ -188,6 +190,9 @@ class _Builder:
             station = self.schedule.station(session.station_id)
             try:
                 scripts = [self.script(station, session.audience, item) for item in session.items]
+                empty = [p for s in scripts for p in empty_sections(s, self.speech)]
+                if empty:  # found before any voicing, as `broadcast check` finds it
+                    raise InputError(empty)
                 chime = self.chime(station)
                 parts = [chime, self.segment("opening", scripts[0].section("opening"), station, session.audience,
                                              f"opening {station.id}/{session.audience}")]
@@ -223,11 +228,14 @@ class _Builder:
         for key, spec in specs.items():
             record = previous.get(key)
             path = segment_path(self.out, key)
-            if record and path.is_file() and path.stat().st_size == record.get("bytes"):
+            if record and path.is_file():
                 # The path comes from the key, never from the manifest: it is data, and could point anywhere.
-                known[key] = {**record, "file": f"{SEGMENTS_DIR}/{path.name}", "label": spec.label}
-                continue
-            if path.is_file():  # made by a build that was stopped before its manifest: check, then adopt
+                if path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get("sha256"):
+                    known[key] = {**record, "file": f"{SEGMENTS_DIR}/{path.name}", "label": spec.label}
+                    continue
+                # Cut short or damaged since the manifest recorded it: voiced again, never adopted.
+                log.warning("segment %s differs from its manifest record: redoing it", path.name)
+            elif path.is_file():  # made by a build that was stopped before its manifest: check, then adopt
                 try:
                     info = mp3_info(path)
                     engines = sorted(filter(None, read_tags(path).engine.split(",")))  # export tagged who voiced it
@@ -313,7 +321,8 @@ class _Builder:
             previous_record = old.get(prog.key)
             reusable = previous_record is not None and previous_record.get("file") == audio_rel and all(
                 (self.out / rel).is_file() for rel in (record["playlist"], record["script"], *(filter(None, [audio_rel]))))
-            if audio_rel and reusable and (self.out / audio_rel).stat().st_size == previous_record.get("bytes"):
+            if audio_rel and reusable and (self.out / audio_rel).stat().st_size == previous_record.get("bytes") \
+                    and sha256_file(self.out / audio_rel) == previous_record.get("sha256"):
                 record.update(file=audio_rel, sha256=previous_record["sha256"], bytes=previous_record["bytes"])
                 self.report.programmes_kept += 1
             elif not audio_rel and reusable:
@@ -358,43 +367,52 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
     b = _Builder(project, options, progress)
     out = b.out
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        swept = sweep_partials(out) + sweep_partials(b.cache_dir)
-        if swept:
-            log.info("removed %d partial files left by an interrupted build", swept)
-        manifest = load_manifest(out)
-        plan = campaign_plan(project, manifest)
-        programmes, specs = b.gather(plan)
-        b.report.sessions = len(programmes)
-        segments = b.produce(specs, manifest.get("segments", {}))
-        records = b.assemble(programmes, segments, manifest)
-        # A build of some dates or stations keeps the rest of the previous build that the plan still has.
-        carried = b.carry_over(plan, manifest)
-        for rec in carried:
-            for key in rec["segments"]:
-                segments.setdefault(key, manifest["segments"][key])
-        records = sorted(records + carried, key=lambda r: (r["date"], r["time"], r["station"]))
-        for rec in records:
-            for e in rec["engines"]:
-                b.report.engines[e] = b.report.engines.get(e, 0) + 1
-        written = write_pages(out, b.schedule.campaign.name, b.schedule.campaign.province, b.schedule.days(),
-                              _page_sessions(records), dt.datetime.now(dt.timezone.utc))
-        files = sorted({*(s["file"] for s in segments.values()),
-                        *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p),
-                        *(str(p.relative_to(out)) for p in written)})
-        old_files = set(manifest.get("files", [])) | set(manifest.get("retired", []))
-        retired = sorted(old_files - set(files) - {MANIFEST})
-        new_manifest = {"format": MANIFEST_FORMAT, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                        "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
-                        "programmes": records, "files": files, "retired": retired}
-        write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
-        b.report.files_removed = remove_listed(out, retired)
-        if retired and b.report.files_removed == len(retired):
-            new_manifest["retired"] = []
-            write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+        claim_output(out, b.schedule, b.schedule.campaign.name)
+        with build_lock(out):
+            _build_locked(b, project)
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: {exc.strerror or exc}; files already published are kept") from None
     return b.report
+
+
+def _build_locked(b: _Builder, project) -> None:
+    """The build proper, run while this process holds the output folder's lock."""
+    out = b.out
+    swept = sweep_partials(out) + sweep_partials(b.cache_dir)
+    if swept:
+        log.info("removed %d partial files left by an interrupted build", swept)
+    manifest = load_manifest(out)
+    plan = campaign_plan(project, manifest)
+    programmes, specs = b.gather(plan)
+    b.report.sessions = len(programmes)
+    segments = b.produce(specs, manifest.get("segments", {}))
+    records = b.assemble(programmes, segments, manifest)
+    # A build of some dates or stations keeps the rest of the previous build that the plan still has.
+    carried = b.carry_over(plan, manifest)
+    for rec in carried:
+        for key in rec["segments"]:
+            segments.setdefault(key, manifest["segments"][key])
+    records = sorted(records + carried, key=lambda r: (r["date"], r["time"], r["station"]))
+    for rec in records:
+        for e in rec["engines"]:
+            b.report.engines[e] = b.report.engines.get(e, 0) + 1
+    written = write_pages(out, b.schedule.campaign.name, b.schedule.campaign.province, b.schedule.days(),
+                          _page_sessions(records), dt.datetime.now(dt.timezone.utc))
+    files = sorted({*(s["file"] for s in segments.values()),
+                    *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p),
+                    *(str(p.relative_to(out)) for p in written)})
+    old_files = set(manifest.get("files", [])) | set(manifest.get("retired", []))
+    retired = sorted(old_files - set(files) - {MANIFEST})
+    new_manifest = {"format": MANIFEST_FORMAT, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
+                    "programmes": records, "files": files, "retired": retired}
+    # Through the typed model: the build never writes a manifest its readers would refuse.
+    new_manifest = Manifest.from_dict(new_manifest).to_dict()
+    write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+    b.report.files_removed = remove_listed(out, retired)
+    if retired and b.report.files_removed == len(retired):
+        new_manifest["retired"] = []
+        write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
 
 
 def campaign_plan(project, manifest: dict | None = None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 import shutil
 import unicodedata
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .content import AUDIENCE_LABELS, Handbook, Item, check_audience
 from .errors import Problem, TemplateError
@@ -86,21 +88,69 @@ def _capfirst(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+# Templates are editors' input: they render in Jinja2's sandbox, within limits a script never comes near
+# (a script is a few KB; the longest loop in the defaults runs over a handful of warning signs).
+MAX_RENDER_CHARS = 200_000
+MAX_LOOP_RANGE = 10_000
+MAX_VALUE_LEN = 100_000  # a string or list made by `*`
+MAX_POWER_BITS = 4_096
+
+
+class RenderLimitError(jinja2.exceptions.SecurityError):
+    """A template asked for more than a script can need: a loop, a value or an output too large."""
+
+
+def _safe_range(*args: int) -> range:
+    r = range(*args)
+    if len(r) > MAX_LOOP_RANGE:
+        raise RenderLimitError(f"range of {len(r)} steps is larger than the limit of {MAX_LOOP_RANGE}")
+    return r
+
+
+class ScriptSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox that renders scripts: no attribute starting with `_`, no mutation, bounded `*`, `**`, range."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_VALUE_LEN:
+                    raise RenderLimitError(f"'*' would make a value of {len(seq) * times} items (limit {MAX_VALUE_LEN})")
+        if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
+            if abs(left) > 1 and abs(right) * max(1.0, math.log2(abs(left))) > MAX_POWER_BITS:
+                raise RenderLimitError(f"{left} ** {right} is too large a number")
+        return super().call_binop(context, operator, left, right)
+
+
 def make_environment(user_dirs: Sequence[Path] = ()) -> jinja2.Environment:
-    """A Jinja2 environment searching each user folder, then the packaged defaults (also as `default/`)."""
+    """A sandboxed Jinja2 environment searching each user folder, then the packaged defaults (also as `default/`)."""
     packaged = jinja2.FileSystemLoader(str(packaged_templates()))
     users = [jinja2.FileSystemLoader(str(d)) for d in user_dirs if Path(d).is_dir()]
     loader = jinja2.ChoiceLoader([*users, jinja2.PrefixLoader({DEFAULT_PREFIX: packaged}), packaged])
-    env = jinja2.Environment(
+    env = ScriptSandbox(
         loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, autoescape=False,
     )
     env.filters.update(vndate=_vndate, sentences=_sentences, capfirst=_capfirst)
+    env.globals["range"] = _safe_range
     env.globals["search_path"] = [str(d) for d in user_dirs] + [str(packaged_templates())]
     return env
 
 
-def _template_error(env: jinja2.Environment, name: str, exc: Exception) -> TemplateError:
+def _render_bounded(template: jinja2.Template, context: dict) -> str:
+    """Render, stopping (inside the template, so the error names its line) once the output passes the limit."""
+    chunks, size = [], 0
+    stream = template.generate(context)
+    for chunk in stream:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_RENDER_CHARS:
+            stream.throw(RenderLimitError(f"the script is longer than {MAX_RENDER_CHARS} characters"))
+    return "".join(chunks)
+
+
+def _template_error(env: jinja2.Environment, name: str, exc: BaseException) -> TemplateError:
     if isinstance(exc, jinja2.TemplateNotFound):
         searched = ", ".join(env.globals["search_path"])  # type: ignore[arg-type]
         return TemplateError(f"template '{exc.name}' not found (searched: {searched})")
@@ -113,7 +163,14 @@ def _template_error(env: jinja2.Environment, name: str, exc: Exception) -> Templ
         if filename.endswith(".j2") or "<template>" in filename:
             where = (filename, tb.tb_lineno)
         tb = tb.tb_next
-    return TemplateError([Problem(where[0], where[1], "", f"template error: {exc}")])
+    if isinstance(exc, RecursionError):
+        message = ("templates extend, include or call each other without end (to extend the packaged base.j2, "
+                   "write {% extends \"default/base.j2\" %})")
+    elif isinstance(exc, jinja2.exceptions.SecurityError):
+        message = f"not allowed in a template: {exc}"
+    else:
+        message = f"template error: {exc}"
+    return TemplateError([Problem(where[0], where[1], "", message)])
 
 
 def _tidy(text: str) -> str:
@@ -150,8 +207,9 @@ def render_script(
     }
     try:
         template = env.get_template(name)
-        rendered = template.render(context)
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:
+        rendered = _render_bounded(template, context)
+    except (jinja2.TemplateError, ArithmeticError, RecursionError, TypeError, ValueError, AttributeError, IndexError,
+            KeyError, LookupError) as exc:
         raise _template_error(env, name, exc) from None
     return Script(item.id, audience, template.filename or name, split_sections(rendered))
 

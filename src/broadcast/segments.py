@@ -170,6 +170,22 @@ def _produce_safely(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> Seg
         return f"{spec.label or spec.kind}: {exc.strerror or exc} ({exc.filename or ''})"  # permissions...
 
 
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker as soon as the build that started it is gone (even by kill -9)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)  # the parent died: nobody will read our results
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def produce_all(specs: Sequence[SegmentSpec], out: Path, cache_dir: Path | None, workers: int = 1,
                 progress: Callable[[int, int], None] | None = None) -> tuple[list[SegmentResult], list[str]]:
     """Produce every spec, in worker processes when `workers` > 1; return results and failure messages."""
@@ -188,7 +204,7 @@ def produce_all(specs: Sequence[SegmentSpec], out: Path, cache_dir: Path | None,
         for spec in specs:
             collect(_produce_safely(spec, out, cache_dir))
         return results, failures
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),))
     try:
         for outcome in pool.map(_produce_safely, specs, [out] * len(specs), [cache_dir] * len(specs), chunksize=1):
             collect(outcome)

@@ -32,6 +32,11 @@ def speak_to_mp3(project, sections: Sequence[str], output: Path, *, engine: str 
     voice = project.voice_settings(engine=engine, region=region)
     settings = project.audio_settings(audience=audience, tempo=tempo)
     paragraphs = [normalize(p, project.lexicon) for text in sections for p in text.split("\n\n") if p.strip()]
+    paragraphs = [p for p in paragraphs if p.strip()]
+    if not paragraphs:
+        from .errors import SpeechError
+
+        raise SpeechError("nothing to say: the text is empty once made speech-ready")
     sound, engines, calls = speak_paragraphs(paragraphs, voice, settings, SynthesisCache(project.cache_dir),
                                              open_engine(voice), progress)
     if chimes:

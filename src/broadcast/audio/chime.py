@@ -68,12 +68,17 @@ def _chime(settings: AudioSettings, _stamp: int) -> AudioSegment:
     if settings.chime is None:
         sound = generated_chime(settings.sample_rate)
     else:
-        sound = normalize(decode_audio(settings.chime), settings.sample_rate)
+        if settings.chime.stat().st_size == 0:
+            raise AudioError(f"chime {settings.chime}: the file is empty (0 bytes)")
+        # Decode no more than twice the limit: a 2-hour file is known to be too long after a minute of it.
+        sound = normalize(decode_audio(settings.chime, max_seconds=2 * MAX_OWN_CHIME_S), settings.sample_rate)
+        whole_limit = len(sound) >= 2 * MAX_OWN_CHIME_S * 1000 - 50
         sound = trim_silence(sound, settings.trim_threshold_dbfs)
         if len(sound) == 0:
             raise AudioError(f"chime {settings.chime}: the file is silent")
-        if len(sound) > MAX_OWN_CHIME_S * 1000:
-            raise AudioError(f"chime {settings.chime}: {len(sound) / 1000:.0f} s is longer than "
+        if whole_limit or len(sound) > MAX_OWN_CHIME_S * 1000:
+            length = f"at least {2 * MAX_OWN_CHIME_S:.0f}" if whole_limit else f"{len(sound) / 1000:.0f}"
+            raise AudioError(f"chime {settings.chime}: {length} s is longer than "
                              f"{MAX_OWN_CHIME_S:.0f} s; an ident should be short")
         sound = sound.fade_in(5).fade_out(20)  # a cut file may start or stop mid-wave
     edge = silence(settings.edge_pause_ms, settings)

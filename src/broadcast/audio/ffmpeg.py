@@ -101,8 +101,9 @@ def filter_audio(audio: AudioSegment, graph: str, rate: int | None = None) -> Au
     return AudioSegment(data=data, sample_width=2, frame_rate=out_rate, channels=audio.channels)
 
 
-def decode_audio(source: Source, input_format: str | None = None) -> AudioSegment:
-    """Decode any ffmpeg-readable file (path) or bytes into 16-bit PCM at its own rate and channels."""
+def decode_audio(source: Source, input_format: str | None = None, max_seconds: float | None = None) -> AudioSegment:
+    """Decode any ffmpeg-readable file (path) or bytes into 16-bit PCM at its own rate and channels
+    (only its first `max_seconds` when given: a long file is never decoded whole to learn it is long)."""
     if isinstance(source, bytes):
         if not source:
             raise AudioError("decode: no audio data (0 bytes)")
@@ -113,7 +114,8 @@ def decode_audio(source: Source, input_format: str | None = None) -> AudioSegmen
             raise AudioError(f"decode: {path}: no such file")
         src, data, name = [str(path)], None, str(path)
     fmt = ["-f", input_format] if input_format else []
-    args = [*fmt, "-i", *src, "-map", "0:a:0", "-map_metadata", "-1", "-fflags", "+bitexact",
+    limit = ["-t", f"{max_seconds:.3f}"] if max_seconds is not None else []
+    args = [*fmt, "-i", *src, *limit, "-map", "0:a:0", "-map_metadata", "-1", "-fflags", "+bitexact",
             "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"]
     proc = run_ffmpeg(args, data, what=f"decode {name}")
     return _parse_wav(proc.stdout, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any, Collection
@@ -26,6 +27,8 @@ SLOT_KEYS = ("time", "max_minutes")
 ROTATION_KEYS = ("min_airings", "min_gap_days", "priority_items", "priority_weight", "stagger")
 STATION_KEYS = ("id", "name", "level", "district", "locality", "audiences", "region", "jingle")
 MAX_CAMPAIGN_DAYS = 366
+# Dates a calendar can carry a session past midnight of (datetime ends at 9999-12-31).
+LAST_CAMPAIGN_DAY = dt.date(9998, 12, 31)
 MAX_SLOTS = 12
 TEMPO_RANGE = (0.7, 1.3)
 
@@ -80,6 +83,9 @@ def _campaign(r: FieldReader, raw: Any) -> Campaign | None:
     if start and end:
         if end < start:
             r.fail(path + ("end",), f"the campaign ends ({end}) before it starts ({start})")
+            return None
+        if end > LAST_CAMPAIGN_DAY:
+            r.fail(path + ("end",), f"{end} is too far in the future (the last campaign day allowed is {LAST_CAMPAIGN_DAY})")
             return None
         if (end - start).days + 1 > MAX_CAMPAIGN_DAYS:
             r.fail(path + ("end",), f"the campaign lasts {(end - start).days + 1} days; at most {MAX_CAMPAIGN_DAYS} are allowed")
