@@ -176,3 +176,25 @@ def test_a_build_over_a_broken_manifest_succeeds_and_writes_a_valid_one(campaign
     result = build(campaign_copy / "schedule.yaml")
     assert result.exit_code == 0, result.output
     Manifest.from_dict(json.loads((out / "manifest.json").read_text(encoding="utf-8")))
+
+
+def test_check_refuses_the_output_folder_a_build_would_refuse_and_writes_nothing(tmp_path):
+    folder = tmp_path / "project"
+    config = with_output(write_small_campaign(folder), ".")
+    result = runner.invoke(app, ["check", "-c", str(config)])
+    assert result.exit_code == 2 and "schedule.yaml:7: output: " in result.output, result.output
+    fresh = write_small_campaign(tmp_path / "fresh")
+    assert runner.invoke(app, ["check", "-c", str(fresh)]).exit_code == 0
+    assert not (fresh.parent / "audio_out").exists()
+
+
+def test_a_folder_holding_only_a_gitkeep_counts_as_empty(tmp_path):
+    config = write_small_campaign(tmp_path / "project")
+    (config.parent / "audio_out").mkdir()
+    (config.parent / "audio_out" / ".gitkeep").write_text("")
+    from broadcast.outdir import claim_output
+    from broadcast.project import open_project
+
+    schedule = open_project(config).schedule
+    assert claim_output(schedule.output, schedule, schedule.campaign.name) == (config.parent / "audio_out").resolve()
+    assert (config.parent / "audio_out" / MARKER).is_file() and (config.parent / "audio_out" / ".gitkeep").is_file()

@@ -71,6 +71,13 @@ def check_project(project) -> list[str]:
             except InputError as exc:
                 problems.extend(exc.problems)
     problems += jingle_problems(project)
+    if project.schedule is not None:
+        from .outdir import claim_output
+
+        try:  # the folder the build would refuse to write into, found now (check writes nothing)
+            claim_output(project.schedule.output, project.schedule, project.schedule.campaign.name, claim=False)
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(list(dict.fromkeys(problems)))  # the same bad text in many scripts: said once
     lines = [f"content: {len(project.handbook.items)} items in {len(project.handbook.groups)} groups",

@@ -24,6 +24,8 @@ LOCK = ".broadcast-lock"
 # How long a second build waits for the first before giving up (BROADCAST_LOCK_WAIT_S overrides it).
 LOCK_WAIT_S = float(os.environ.get("BROADCAST_LOCK_WAIT_S", "10"))
 MARKER_FORMAT = 1
+# Files that keep an empty folder in git: a folder holding only these is empty (the shipped audio_out/).
+PLACEHOLDERS = frozenset({".gitkeep", ".keep", ".gitignore"})
 
 
 class OutputLockedError(InputError):
@@ -62,10 +64,11 @@ def _legacy_campaign(out: Path) -> str | None:
     return manifest.campaign if manifest is not None and manifest.campaign else None
 
 
-def claim_output(out: Path, schedule, campaign: str) -> Path:
+def claim_output(out: Path, schedule, campaign: str, claim: bool = True) -> Path:
     """Make sure `out` is this campaign's build folder (creating and marking it if new); return it resolved.
 
-    Raises ConfigError at schedule.yaml's `output:` line when the folder belongs to someone else."""
+    Raises ConfigError at schedule.yaml's `output:` line when the folder belongs to someone else;
+    with `claim=False` (for `broadcast check`) it only looks, and writes nothing."""
     out = Path(os.path.abspath(out))
     resolved = out.resolve()
 
@@ -85,11 +88,13 @@ def claim_output(out: Path, schedule, campaign: str) -> Path:
         if data["campaign"] != campaign:
             raise refuse(f"is the output of another campaign ('{data['campaign']}'); give this campaign its own folder")
         return resolved
-    if resolved.is_dir() and any(resolved.iterdir()):
+    if resolved.is_dir() and any(p.name not in PLACEHOLDERS for p in resolved.iterdir()):
         legacy = _legacy_campaign(resolved)
         if legacy != campaign:
             what = f"the output of another campaign ('{legacy}')" if legacy else "not empty and not a broadcast output"
             raise refuse(f"is {what}; the build writes only into a new, empty or its own folder")
+    if not claim:
+        return resolved
     resolved.mkdir(parents=True, exist_ok=True)
     from .atomic import write_text_atomic
 
