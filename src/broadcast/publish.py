@@ -19,6 +19,7 @@ from .config.reader import did_you_mean
 from .manifest import MANIFEST, MANIFEST_FORMAT, inside, known_durations, load_manifest, remove_listed, sha256_file
 from .errors import ConfigError, InputError, Problem, PublishError
 from .pages import PageSession, write_pages
+from .releases import latest_manifest, record_release, tidy
 from .script import Script, render_script
 from .segments import SEGMENTS_DIR, SegmentSpec, produce_all, segment_path
 
@@ -38,6 +39,7 @@ class BuildOptions:
     mode: str | None = None  # "full" | "segments"
     workers: int | None = None
     cache_dir: Path | None = None
+    by: str | None = None  # who made the build (recorded in its release)
 
 
 @dataclass
@@ -57,7 +59,8 @@ class BuildReport:
     engines: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     output: Path | None = None
-
+    release: str | None = None
+    draft: bool = False
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
@@ -67,7 +70,9 @@ class BuildReport:
                 f"{self.encodes} encodes)\n"
                 f"programmes: {self.programmes_written} written, {self.programmes_kept} unchanged, "
                 f"{self.files_removed} old files removed\n"
-                f"audio: {self.total_seconds / 3600:.1f} hours, {self.total_bytes / 1e6:.0f} MB; engines: {engines}")
+                f"audio: {self.total_seconds / 3600:.1f} hours, {self.total_bytes / 1e6:.0f} MB; engines: {engines}\n"
+                f"release: {self.release}" + (" (draft: operators keep the live release until `broadcast approve`)"
+                                              if self.draft else " (live)"))
 
 
 def parse_date(value: str | None, flag: str) -> dt.date | None:
@@ -362,7 +367,8 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
         swept = sweep_partials(out) + sweep_partials(b.cache_dir)
         if swept:
             log.info("removed %d partial files left by an interrupted build", swept)
-        manifest = load_manifest(out)
+        live = load_manifest(out)
+        manifest = latest_manifest(out, live)  # a build continues from the newest draft, else the live release
         plan = campaign_plan(project, manifest)
         programmes, specs = b.gather(plan)
         b.report.sessions = len(programmes)
@@ -377,24 +383,47 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
         for rec in records:
             for e in rec["engines"]:
                 b.report.engines[e] = b.report.engines.get(e, 0) + 1
-        written = write_pages(out, b.schedule.campaign.name, b.schedule.campaign.province, b.schedule.days(),
-                              _page_sessions(records), dt.datetime.now(dt.timezone.utc))
         files = sorted({*(s["file"] for s in segments.values()),
-                        *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p),
-                        *(str(p.relative_to(out)) for p in written)})
-        old_files = set(manifest.get("files", [])) | set(manifest.get("retired", []))
-        retired = sorted(old_files - set(files) - {MANIFEST})
+                        *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p)})
         new_manifest = {"format": MANIFEST_FORMAT, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                         "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
-                        "programmes": records, "files": files, "retired": retired}
-        write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
-        b.report.files_removed = remove_listed(out, retired)
-        if retired and b.report.files_removed == len(retired):
-            new_manifest["retired"] = []
-            write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+                        "programmes": records, "files": files, "retired": []}
+        texts = {k: "\n\n".join(spec.paragraphs) for k, spec in specs.items()}
+        release = record_release(out, project, new_manifest, texts, options.by or default_author())
+        b.report.release = release.id
+        if b.schedule.approval == "required":
+            b.report.draft = True  # operators keep the live release until `broadcast approve`
+            return b.report
+        b.report.files_removed = publish_live(out, b.schedule, {**new_manifest, "release": release.id}, live) + tidy(out)
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: {exc.strerror or exc}; files already published are kept") from None
     return b.report
+
+
+def publish_live(out: Path, schedule, manifest: dict, previous: dict | None = None) -> int:
+    """Make a manifest live: its pages, then manifest.json last (one atomic rename); remove what the previous
+    live manifest listed and this one does not. Returns how many files were removed."""
+    previous = previous if previous is not None else load_manifest(out)
+    written = write_pages(out, schedule.campaign.name, schedule.campaign.province, schedule.days(),
+                          _page_sessions(manifest["programmes"]), dt.datetime.now(dt.timezone.utc))
+    files = sorted({*manifest["files"], *(str(p.relative_to(out)) for p in written)})
+    old_files = set(previous.get("files", [])) | set(previous.get("retired", []))
+    manifest = {**manifest, "files": files, "retired": sorted(old_files - set(files) - {MANIFEST})}
+    write_text_atomic(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    removed = remove_listed(out, manifest["retired"])
+    if manifest["retired"] and removed == len(manifest["retired"]):
+        write_text_atomic(out / MANIFEST, json.dumps({**manifest, "retired": []}, ensure_ascii=False, indent=1))
+    return removed
+
+
+def default_author() -> str:
+    """Who runs this build or approval, when --by is not given."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a bare container
+        return "unknown"
 
 
 def campaign_plan(project, manifest: dict | None = None):
