@@ -383,11 +383,15 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
         for rec in records:
             for e in rec["engines"]:
                 b.report.engines[e] = b.report.engines.get(e, 0) + 1
-        files = sorted({*(s["file"] for s in segments.values()),
+        bulletins = manifest.get("bulletins", [])  # emergency programmes stay until `build --bulletins-only` redoes them
+        for rec in bulletins:
+            for key in rec["segments"]:
+                segments.setdefault(key, manifest["segments"][key])
+        files = sorted({*(s["file"] for s in segments.values()), *(r["file"] for r in bulletins),
                         *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p)})
         new_manifest = {"format": MANIFEST_FORMAT, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                         "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
-                        "programmes": records, "files": files, "retired": []}
+                        "programmes": records, "bulletins": bulletins, "files": files, "retired": []}
         texts = {k: "\n\n".join(spec.paragraphs) for k, spec in specs.items()}
         release = record_release(out, project, new_manifest, texts, options.by or default_author())
         b.report.release = release.id

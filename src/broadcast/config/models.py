@@ -134,6 +134,7 @@ class Schedule:
     stations: tuple[Station, ...]
     source: LocatedYAML = field(repr=False, compare=False)
     approval: str = "none"
+    bulletins: tuple[Path, ...] = ()  # editors' bulletin files (bulletins.yaml beside this file is read too)
 
     def problem(self, path: PathKey, message: str) -> Problem:
         """A Problem located at the line of `path` in schedule.yaml (or its nearest parent)."""
