@@ -181,7 +181,7 @@ class BulletinReport:
 def build_bulletins(project, options, now: dt.datetime | None = None) -> BulletinReport:
     """Voice every emergency bulletin into its own programme for the next slot of each target; publish them."""
     from .audio import Tags, join_mp3
-    from .manifest import load_manifest, sha256_file
+    from .manifest import MANIFEST_FORMAT, load_manifest, sha256_file
     from .publish import _Builder, default_author, publish_live  # one builder: the same voice, chimes and caps
     from .releases import latest_manifest, record_release, tidy
 
@@ -230,7 +230,7 @@ def build_bulletins(project, options, now: dt.datetime | None = None) -> Bulleti
     used = {k for p in base.get("programmes", []) for k in p["segments"]} | {k for r in records for k in r["segments"]}
     files = sorted((set(base.get("files", [])) - old_files)
                    | {r["file"] for r in records} | {segments[k]["file"] for k in used})
-    manifest = {**base, "segments": {k: v for k, v in segments.items() if k in used}, "bulletins": records,
+    manifest = {**base, "format": MANIFEST_FORMAT, "campaign": schedule.campaign.name, "segments": {k: v for k, v in segments.items() if k in used}, "bulletins": records,
                 "files": files, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     manifest.pop("release", None)
     release = record_release(out, project, manifest, {k: "\n\n".join(s.paragraphs) for k, s in specs.items()},
