@@ -52,6 +52,10 @@ def test_an_emergency_bulletin_reaches_every_target_as_chime_bulletin_twice_chim
         assert audio.dBFS > -40  # real sound throughout, decoded
         assert read_tags(path).title == "Phát ngay: Cảnh báo giả danh công an"
         assert rec["file"] in m["files"]
+    from broadcast.bulletins import emergency_programmes
+
+    assert {sid: [r["file"] for r in recs] for sid, recs in emergency_programmes(m).items()} == {
+        b["station"]: [b["file"]] for b in m["bulletins"]}
     # A later rotation build keeps the emergency programmes on air.
     build_small_campaign(folder / "schedule.yaml")
     after = live(folder)
@@ -93,3 +97,19 @@ def test_a_bad_bulletin_file_is_reported_with_its_line(campaign_copy):
     (folder / "bulletins.yaml").write_text("bulletins:\n  - id: a\n    title: T\n    text: x\n    level: soon\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bulletins.yaml:5: bulletins\[0\]\.level"):
         load_bulletins(open_project(folder / "schedule.yaml").schedule)
+
+
+@pytest.mark.slow
+def test_bulletins_only_into_an_empty_output_writes_a_manifest_the_next_build_reads(tmp_path):
+    from broadcast.bulletins import add_bulletin, build_bulletins
+    from broadcast.manifest import load_manifest
+    from broadcast.publish import BuildOptions
+
+    from conftest import write_small_campaign
+
+    config = write_small_campaign(tmp_path / "fresh", with_commune=False)
+    project = open_project(config)
+    add_bulletin(project.schedule, "emergency", "Cảnh báo", TEXT)
+    report = build_bulletins(project, BuildOptions())
+    assert [p["station"] for p in report.programmes] == ["tan-phu"] and not report.failures
+    assert load_manifest(project.schedule.output)["bulletins"] == report.programmes  # not "another format"

@@ -242,3 +242,12 @@ def build_bulletins(project, options, now: dt.datetime | None = None) -> Bulleti
         publish_live(out, schedule, {**manifest, "release": release.id}, live)
         tidy(out)
     return report
+
+
+def emergency_programmes(manifest: dict) -> dict[str, list[dict]]:
+    """The live emergency programmes ("Phát ngay") per station id, soonest first: for pages and the portal."""
+    by_station: dict[str, list[dict]] = {}
+    for rec in sorted(manifest.get("bulletins", []), key=lambda r: (r["date"], r["time"])):
+        if rec.get("level") == "emergency":
+            by_station.setdefault(rec["station"], []).append(rec)
+    return by_station
