@@ -229,8 +229,13 @@ def test_builds_killed_at_random_moments_leave_only_whole_files_and_resume(refer
         assert len(manifest["programmes"]) == 4 and all(p["file"] for p in manifest["programmes"])
         assert not same_outcome(manifest, expected[kind][0]), same_outcome(manifest, expected[kind][0])
         assert not folder_problems(config.parent)
-        # Nothing a killed run made is left behind unlisted: the folder is exactly what the manifest lists.
-        assert visible_files(out) == set(manifest["files"]) | {"manifest.json"}
+        # Nothing a killed run made is left behind unlisted: the folder is exactly what the manifest lists,
+        # plus the release records (releases/<id>.json, one per finished build).
+        from broadcast.releases import RELEASES_DIR, list_releases
+
+        records = {f"{RELEASES_DIR}/{r.id}.json" for r in list_releases(out)}
+        assert manifest["release"] in {r.id for r in list_releases(out)}
+        assert visible_files(out) == set(manifest["files"]) | {"manifest.json"} | records
         assert output_problems(out)[1] == 0, "scratch files survived a finished build"
         second = run_build(config)
         assert second.returncode == 0, second.stderr

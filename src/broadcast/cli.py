@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 templates_app = typer.Typer(help="Work with the script templates.", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
+bulletin_app = typer.Typer(help="Write bulletins (normal, priority, emergency) for the stations.", no_args_is_help=True)
+app.add_typer(bulletin_app, name="bulletin")
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="schedule.yaml to use (default: ./schedule.yaml if present).")
 TemplatesOpt = typer.Option(None, "--templates", "-t", help="Folder of template overrides, searched before the defaults.")
@@ -262,6 +264,8 @@ def build_command(
     engine: Optional[str] = EngineOpt,
     mode: Optional[str] = typer.Option(None, "--mode", help="full (one MP3 per session) or segments (shared segments and playlists only)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, max=16, help="Processes for voicing (default: up to 2)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who makes this build (recorded in its release; default: your user name)."),
+    bulletins_only: bool = typer.Option(False, "--bulletins-only", help="Publish the emergency bulletins' programmes only, without rebuilding the rest."),
     config: Optional[Path] = ConfigOpt,
     templates: Optional[Path] = TemplatesOpt,
 ) -> None:
@@ -270,15 +274,102 @@ def build_command(
 
     project = _project(config, templates)
     options = run(lambda: BuildOptions(start=parse_date(from_date, "--from"), end=parse_date(to_date, "--to"),
-                                       stations=tuple(station), engine=engine, mode=mode, workers=workers))
-    bar, update = _progress_bar("build")
-    with bar:
-        report = run(lambda: build(project, options, progress=update))
+                                       stations=tuple(station), engine=engine, mode=mode, workers=workers, by=by))
+    if bulletins_only:
+        from .bulletins import build_bulletins
+
+        report = run(lambda: build_bulletins(project, options))
+    else:
+        bar, update = _progress_bar("build")
+        with bar:
+            report = run(lambda: build(project, options, progress=update))
     typer.echo(report.summary())
     if report.failures:
         for failure in report.failures:
             typer.echo(f"failed: {failure}", err=True)
         raise typer.Exit(1)
+
+
+@bulletin_app.command("add")
+def bulletin_add(
+    level: str = typer.Option(..., "--level", help="normal, priority or emergency (Thông tư 39: thông thường, ưu tiên, khẩn cấp)."),
+    title: str = typer.Option(..., "--title", help="The bulletin's title."),
+    text: str = typer.Option(..., "--text", help="What the voice reads after the title."),
+    from_date: Optional[str] = typer.Option(None, "--from", help="First day it airs (YYYY-MM-DD; default: the campaign's first)."),
+    to_date: Optional[str] = typer.Option(None, "--to", help="Last day it airs (default: the campaign's last)."),
+    stations: list[str] = typer.Option([], "--stations", "-s", help="Station or district ids (repeatable; default: every station)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Add a bulletin to bulletins.yaml (or the first file under `bulletins:`); `build` voices it."""
+    from .bulletins import add_bulletin
+    from .publish import parse_date
+    from .releases import output_of
+
+    project = _project(config)
+    run(lambda: output_of(project))
+    added = run(lambda: add_bulletin(project.schedule, level, title, text, parse_date(from_date, "--from"),
+                                     parse_date(to_date, "--to"), tuple(stations)))
+    typer.echo(f"{added.id}: {added.level} bulletin, {added.start} to {added.end} ({added.source})")
+
+
+def _output(config: Optional[Path]) -> Path:
+    from .releases import output_of
+
+    project = _project(config)
+    return run(lambda: output_of(project))
+
+
+@app.command("releases")
+def releases_command(
+    as_json: bool = typer.Option(False, "--json", help="Print the releases as JSON, for scripts."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """List the build's releases, one a line, newest last: id, status, created, by, sessions."""
+    from .releases import live_id, list_releases, status
+
+    out = _output(config)
+    releases, live = list_releases(out), live_id(out)
+    rows = [{"id": r.id, "status": status(r, live), "created": r.created, "by": r.by, "sessions": len(r.sessions),
+             "fingerprints": r.fingerprints} for r in releases]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']}  {row['status']:<10}  {row['created']}  {row['by']}  {row['sessions']} sessions")
+
+
+@app.command("diff")
+def diff_command(
+    old: Optional[str] = typer.Argument(None, help="Release to compare from (default: the live one)."),
+    new: Optional[str] = typer.Argument(None, help="Release to compare to (default: the newest draft)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """What changes for listeners between two releases: sessions added, removed, changed, and the text per segment."""
+    from .releases import diff_pair
+
+    out = _output(config)
+    before, after, changes = run(lambda: diff_pair(out, old, new))
+    typer.echo(f"{before.id if before else '(nothing live)'} -> {after.id}: {len(changes)} sessions change")
+    for change in changes:
+        typer.echo(f"{change.kind:<8} {'  '.join(change.slot)}")
+        for label, lines in change.text_changes:
+            typer.echo(f"    {label}")
+            for line in lines:
+                typer.echo(f"      {line}")
+
+
+@app.command("approve")
+def approve_command(
+    release: Optional[str] = typer.Argument(None, help="Release id (default: the newest draft)."),
+    by: str = typer.Option(..., "--by", help="Who approves (a member of the editorial board)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Make a draft release live for operators, atomically."""
+    from .releases import approve
+
+    project = _project(config)
+    approved = run(lambda: approve(project, release, by))
+    typer.echo(f"{approved.id} is live (approved by {by})")
 
 
 if __name__ == "__main__":  # pragma: no cover

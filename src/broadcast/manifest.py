@@ -128,6 +128,10 @@ class Manifest:
     files: tuple[str, ...] = ()
     retired: tuple[str, ...] = ()
     format: int = MANIFEST_FORMAT
+    release: str | None = None  # the release this manifest makes live (releases.py)
+    approved_by: str | None = None
+    approved: str | None = None
+    bulletins: tuple[Mapping, ...] = ()  # emergency programmes (bulletins.py), each with its file and segments
 
     @classmethod
     def from_dict(cls, data: object) -> "Manifest":
@@ -145,7 +149,20 @@ class Manifest:
             missing = [k for k in rec.segments if k not in segs]
             if missing:
                 raise ManifestError(f"programmes[{i}].segments: '{missing[0]}' is not among the segments")
+        bulletins = _field(data, "bulletins", list, "manifest", optional=True) or []
+        for i, rec in enumerate(bulletins):
+            where = f"bulletins[{i}]"
+            if not isinstance(rec, dict):
+                raise ManifestError(f"{where}: expected an object")
+            _field(rec, "file", str, where)
+            missing = [k for k in _strings(rec, "segments", where) if k not in segs]
+            if missing:
+                raise ManifestError(f"{where}.segments: '{missing[0]}' is not among the segments")
         return cls(campaign=_field(data, "campaign", str, "manifest", optional=True) or "",
+                   release=_field(data, "release", str, "manifest", optional=True),
+                   approved_by=_field(data, "approved_by", str, "manifest", optional=True),
+                   approved=_field(data, "approved", str, "manifest", optional=True),
+                   bulletins=tuple(bulletins),
                    generated=_field(data, "generated", str, "manifest", optional=True) or "",
                    segments=segs, programmes=records, files=_strings(data, "files", "manifest"),
                    retired=_strings(data, "retired", "manifest") if "retired" in data else ())
@@ -154,7 +171,10 @@ class Manifest:
         return {"format": self.format, "generated": self.generated, "campaign": self.campaign,
                 "segments": {k: v.to_dict() for k, v in self.segments.items()},
                 "programmes": [p.to_dict() for p in self.programmes],
-                "files": list(self.files), "retired": list(self.retired)}
+                "files": list(self.files), "retired": list(self.retired),
+                **({"bulletins": [dict(b) for b in self.bulletins]} if self.bulletins else {}),
+                **{k: v for k, v in (("release", self.release), ("approved_by", self.approved_by),
+                                     ("approved", self.approved)) if v is not None}}
 
 
 def read_manifest(out: Path) -> Manifest | None:

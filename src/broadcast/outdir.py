@@ -127,3 +127,11 @@ def build_lock(out: Path, wait_s: float | None = None) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock, also when the process is killed
+
+
+@contextlib.contextmanager
+def writing_output(out: Path, schedule) -> Iterator[None]:
+    """Claim the output folder for this schedule's campaign and hold its lock: every writer goes through here."""
+    claim_output(out, schedule, schedule.campaign.name)
+    with build_lock(out):
+        yield

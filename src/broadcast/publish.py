@@ -20,8 +20,9 @@ from .config.models import PUBLISH_MODES
 from .config.reader import did_you_mean
 from .manifest import MANIFEST, MANIFEST_FORMAT, Manifest, inside, known_durations, load_manifest, remove_listed, sha256_file
 from .errors import ConfigError, InputError, Problem, PublishError
-from .outdir import build_lock, claim_output
+from .outdir import writing_output
 from .pages import PageSession, write_pages
+from .releases import latest_manifest, record_release, tidy
 from .script import Script, render_script
 from .segments import SEGMENTS_DIR, SegmentSpec, produce_all, segment_path
 
@@ -41,6 +42,7 @@ class BuildOptions:
     mode: str | None = None  # "full" | "segments"
     workers: int | None = None
     cache_dir: Path | None = None
+    by: str | None = None  # who made the build (recorded in its release)
 
 
 @dataclass
@@ -60,7 +62,8 @@ class BuildReport:
     engines: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     output: Path | None = None
-
+    release: str | None = None
+    draft: bool = False
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
@@ -70,7 +73,9 @@ class BuildReport:
                 f"{self.encodes} encodes)\n"
                 f"programmes: {self.programmes_written} written, {self.programmes_kept} unchanged, "
                 f"{self.files_removed} old files removed\n"
-                f"audio: {self.total_seconds / 3600:.1f} hours, {self.total_bytes / 1e6:.0f} MB; engines: {engines}")
+                f"audio: {self.total_seconds / 3600:.1f} hours, {self.total_bytes / 1e6:.0f} MB; engines: {engines}\n"
+                f"release: {self.release}" + (" (draft: operators keep the live release until `broadcast approve`)"
+                                              if self.draft else " (live)"))
 
 
 def parse_date(value: str | None, flag: str) -> dt.date | None:
@@ -367,21 +372,21 @@ def build(project, options: BuildOptions = BuildOptions(), progress: Progress | 
     b = _Builder(project, options, progress)
     out = b.out
     try:
-        claim_output(out, b.schedule, b.schedule.campaign.name)
-        with build_lock(out):
-            _build_locked(b, project)
+        with writing_output(out, b.schedule):
+            _build_locked(b, project, options)
     except OSError as exc:
         raise PublishError(f"{exc.filename or out}: {exc.strerror or exc}; files already published are kept") from None
     return b.report
 
 
-def _build_locked(b: _Builder, project) -> None:
+def _build_locked(b: _Builder, project, options: BuildOptions) -> None:
     """The build proper, run while this process holds the output folder's lock."""
     out = b.out
     swept = sweep_partials(out) + sweep_partials(b.cache_dir)
     if swept:
         log.info("removed %d partial files left by an interrupted build", swept)
-    manifest = load_manifest(out)
+    live = load_manifest(out)
+    manifest = latest_manifest(out, live)  # a build continues from the newest draft, else the live release
     plan = campaign_plan(project, manifest)
     programmes, specs = b.gather(plan)
     b.report.sessions = len(programmes)
@@ -396,23 +401,50 @@ def _build_locked(b: _Builder, project) -> None:
     for rec in records:
         for e in rec["engines"]:
             b.report.engines[e] = b.report.engines.get(e, 0) + 1
-    written = write_pages(out, b.schedule.campaign.name, b.schedule.campaign.province, b.schedule.days(),
-                          _page_sessions(records), dt.datetime.now(dt.timezone.utc))
-    files = sorted({*(s["file"] for s in segments.values()),
-                    *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p),
-                    *(str(p.relative_to(out)) for p in written)})
-    old_files = set(manifest.get("files", [])) | set(manifest.get("retired", []))
-    retired = sorted(old_files - set(files) - {MANIFEST})
+    bulletins = manifest.get("bulletins", [])  # emergency programmes stay until `build --bulletins-only` redoes them
+    for rec in bulletins:
+        for key in rec["segments"]:
+            segments.setdefault(key, manifest["segments"][key])
+    files = sorted({*(s["file"] for s in segments.values()), *(r["file"] for r in bulletins),
+                    *(p for r in records for p in (r.get("file"), r["playlist"], r["script"]) if p)})
     new_manifest = {"format": MANIFEST_FORMAT, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "campaign": b.schedule.campaign.name, "segments": {k: v for k, v in segments.items()},
-                    "programmes": records, "files": files, "retired": retired}
+                    "programmes": records, "bulletins": bulletins, "files": files, "retired": []}
+    texts = {k: "\n\n".join(spec.paragraphs) for k, spec in specs.items()}
+    release = record_release(out, project, new_manifest, texts, options.by or default_author())
+    b.report.release = release.id
+    if b.schedule.approval == "required":
+        b.report.draft = True  # operators keep the live release until `broadcast approve`
+        return
+    b.report.files_removed = publish_live(out, b.schedule, {**new_manifest, "release": release.id}, live) + tidy(out)
+
+
+def publish_live(out: Path, schedule, manifest: dict, previous: dict | None = None) -> int:
+    """Make a manifest live: its pages, then manifest.json last (one atomic rename); remove what the previous
+    live manifest listed and this one does not. Returns how many files were removed."""
+    previous = previous if previous is not None else load_manifest(out)
+    written = write_pages(out, schedule.campaign.name, schedule.campaign.province, schedule.days(),
+                          _page_sessions(manifest["programmes"]), dt.datetime.now(dt.timezone.utc))
+    files = sorted({*manifest["files"], *(str(p.relative_to(out)) for p in written)})
+    old_files = set(previous.get("files", [])) | set(previous.get("retired", []))
+    manifest = {**manifest, "files": files, "retired": sorted(old_files - set(files) - {MANIFEST})}
     # Through the typed model: the build never writes a manifest its readers would refuse.
-    new_manifest = Manifest.from_dict(new_manifest).to_dict()
-    write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
-    b.report.files_removed = remove_listed(out, retired)
-    if retired and b.report.files_removed == len(retired):
-        new_manifest["retired"] = []
-        write_text_atomic(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+    manifest = Manifest.from_dict(manifest).to_dict()
+    write_text_atomic(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    removed = remove_listed(out, manifest["retired"])
+    if manifest["retired"] and removed == len(manifest["retired"]):
+        write_text_atomic(out / MANIFEST, json.dumps({**manifest, "retired": []}, ensure_ascii=False, indent=1))
+    return removed
+
+
+def default_author() -> str:
+    """Who runs this build or approval, when --by is not given."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a bare container
+        return "unknown"
 
 
 def campaign_plan(project, manifest: dict | None = None):

@@ -10,7 +10,7 @@ from typing import Any, Collection
 from ..errors import ConfigError
 from ..yamlsource import LocatedYAML, PathKey
 from .models import (
-    AUDIENCES, BITRATES_KBPS, ENGINES, LEVELS, PUBLISH_MODES, REGIONS,
+    APPROVAL_MODES, AUDIENCES, BITRATES_KBPS, ENGINES, LEVELS, PUBLISH_MODES, REGIONS,
     AudioConfig, Campaign, Level, Rotation, Schedule, Slot, Station, VoiceConfig, is_safe_id,
 )
 from .reader import FieldReader, did_you_mean
@@ -18,7 +18,7 @@ from .source import read_located
 
 log = logging.getLogger(__name__)
 
-TOP_KEYS = ("campaign", "output", "publish", "templates", "content", "lexicon", "voice", "audio", "levels", "rotation", "stations")
+TOP_KEYS = ("campaign", "output", "publish", "templates", "content", "lexicon", "voice", "audio", "levels", "rotation", "stations", "approval", "bulletins")
 CAMPAIGN_KEYS = ("name", "province", "organizer", "start", "end")
 VOICE_KEYS = ("engine", "region", "tempo", "tempo_by_audience", "rate", "timeout_s", "retries")
 AUDIO_KEYS = ("bitrate_kbps", "loudness_lufs", "true_peak_dbtp", "sentence_pause_ms", "section_pause_ms", "chime")
@@ -61,13 +61,15 @@ def build_schedule(doc: LocatedYAML, path: Path, known_items: Collection[str] | 
     templates = None if top.get("templates", "templates") is None else r.file_path(top.get("templates", "templates"), ("templates",), "dir")
     content = _paths(r, top.get("content", []), ("content",))
     lexicon = _paths(r, top.get("lexicon", []), ("lexicon",))
+    bulletins = _paths(r, top.get("bulletins", []), ("bulletins",))
+    approval = r.choice(top.get("approval", "none"), ("approval",), APPROVAL_MODES, "an approval mode")
     if r.problems:
         raise ConfigError(sorted(r.problems, key=lambda p: p.line or 0))
     log.debug("loaded %s: %d stations", path, len(stations))
     return Schedule(
         path=Path(path), campaign=campaign, output=output, publish=publish, templates=templates,  # type: ignore[arg-type]
         content=content, lexicon=lexicon, voice=voice, audio=audio, levels=levels, rotation=rotation,  # type: ignore[arg-type]
-        stations=stations, source=doc,
+        stations=stations, source=doc, approval=approval or "none", bulletins=bulletins,
     )
 
 

@@ -16,6 +16,8 @@ REGIONS: tuple[str, ...] = ("north", "central", "south")
 ENGINES: tuple[str, ...] = ("auto", "gtts", "espeak")
 LEVELS: tuple[str, ...] = ("district", "commune")
 PUBLISH_MODES: tuple[str, ...] = ("full", "segments")
+# none: a build goes live at once; required: a build is a draft until `broadcast approve`.
+APPROVAL_MODES: tuple[str, ...] = ("none", "required")
 # Bitrates an MPEG-1 Layer III stream at 44.1 kHz can use (the house format is CBR).
 BITRATES_KBPS: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
@@ -131,6 +133,8 @@ class Schedule:
     rotation: Rotation
     stations: tuple[Station, ...]
     source: LocatedYAML = field(repr=False, compare=False)
+    approval: str = "none"
+    bulletins: tuple[Path, ...] = ()  # editors' bulletin files (bulletins.yaml beside this file is read too)
 
     def problem(self, path: PathKey, message: str) -> Problem:
         """A Problem located at the line of `path` in schedule.yaml (or its nearest parent)."""

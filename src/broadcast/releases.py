@@ -1,0 +1,279 @@
+"""Releases: what each build made, kept immutable in `releases/<id>.json`; `manifest.json` is the live one.
+
+A release's status is derived, never stored (so approving is one atomic rename of manifest.json): it is
+live when manifest.json names it, superseded when it is older than the live one, a draft otherwise. Files
+stay until no live or draft release refers to them (`tidy`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .atomic import write_text_atomic
+from .errors import InputError
+from .manifest import MANIFEST, load_manifest, remove_listed
+
+log = logging.getLogger(__name__)
+
+RELEASES_DIR = "releases"
+RELEASE_FORMAT = 1
+_ID = re.compile(r"r(\d{4,})-[0-9a-f]{8}")
+
+
+class ReleaseError(InputError):
+    """No such release, or it cannot be approved."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """One published session of a release, as listeners hear it."""
+
+    date: str
+    time: str
+    station: str
+    audience: str
+    items: tuple[str, ...]
+    segments: tuple[str, ...]
+    key: str
+
+    @property
+    def slot(self) -> tuple[str, str, str]:
+        return (self.date, self.time, self.station)
+
+
+@dataclass(frozen=True)
+class Release:
+    """An immutable record of one build: its sessions, files, sources and who made it when."""
+
+    id: str
+    created: str
+    by: str
+    fingerprints: dict
+    facts: tuple[dict, ...]
+    manifest: dict  # the manifest this release makes live (without the pages, written on approval)
+    texts: dict  # segment key -> the speech-ready text it voices
+
+    @property
+    def number(self) -> int:
+        return int(_ID.fullmatch(self.id).group(1))  # type: ignore[union-attr]
+
+    @property
+    def sessions(self) -> tuple[Session, ...]:
+        return tuple(Session(r["date"], r["time"], r["station"], r["audience"], tuple(r["items"]), tuple(r["segments"]),
+                             r["key"]) for r in self.manifest.get("programmes", []))
+
+    @property
+    def files(self) -> frozenset[str]:
+        return frozenset(self.manifest.get("files", []))
+
+    def to_json(self) -> str:
+        return json.dumps({"format": RELEASE_FORMAT, "id": self.id, "created": self.created, "by": self.by,
+                           "fingerprints": self.fingerprints, "facts": list(self.facts), "manifest": self.manifest,
+                           "texts": self.texts}, ensure_ascii=False, indent=1)
+
+
+def _digest_files(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for path in sorted(set(paths)):
+        if path.is_file():
+            h.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def fingerprints(project) -> dict[str, str]:
+    """sha256 of the schedule, content, lexicon and templates a build came from."""
+    from importlib import resources
+
+    data = Path(str(resources.files("broadcast") / "data"))
+    packaged_templates = Path(str(resources.files("broadcast") / "templates"))
+    s = project.schedule
+    templates = [p for d in (*project.template_dirs, packaged_templates) if d.is_dir() for p in d.rglob("*") if p.is_file()]
+    return {"schedule": _digest_files([s.path]), "content": _digest_files([data / "handbook.yaml", *s.content]),
+            "lexicon": _digest_files([data / "lexicon.yaml", *s.lexicon]), "templates": _digest_files(templates)}
+
+
+def aired_facts(project, item_ids: Iterable[str]) -> list[dict]:
+    """The content facts a release airs, with their status: the hook the airable-scripts issue (10) fills in.
+
+    Until its "unconfirmed" fact status is merged, the handbook has no fact records, so this is []."""
+    return []
+
+
+def unconfirmed(release: Release) -> list[dict]:
+    """Facts the release airs that are unconfirmed and nobody confirmed."""
+    return [f for f in release.facts if f.get("status") == "unconfirmed" and not f.get("confirmed_by")]
+
+
+def _dir(out: Path) -> Path:
+    return out / RELEASES_DIR
+
+
+def output_of(project) -> Path:
+    """The project's output folder, or a ConfigError when there is no schedule.yaml."""
+    from .errors import ConfigError
+
+    if project.schedule is None:
+        raise ConfigError("no schedule.yaml: pass --config FILE or run in the folder that has one")
+    return project.schedule.output
+
+
+def list_releases(out: Path) -> list[Release]:
+    """Every release in an output folder, oldest first."""
+    found = []
+    folder = _dir(out)
+    if not folder.is_dir():
+        return []
+    for path in folder.glob("r*.json"):
+        if not _ID.fullmatch(path.stem):
+            continue
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+            found.append(Release(d["id"], d["created"], d["by"], d["fingerprints"], tuple(d["facts"]), d["manifest"],
+                                 d["texts"]))
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("%s unreadable (%s): ignored", path, exc)
+    return sorted(found, key=lambda r: r.number)
+
+
+def live_id(out: Path) -> str | None:
+    """The id of the release manifest.json makes live, if any."""
+    return load_manifest(out).get("release")
+
+
+def status(release: Release, live: str | None) -> str:
+    """live, draft or superseded."""
+    if release.id == live:
+        return "live"
+    live_number = int(_ID.fullmatch(live).group(1)) if live and _ID.fullmatch(live) else 0  # type: ignore[union-attr]
+    return "superseded" if release.number < live_number else "draft"
+
+
+def record_release(out: Path, project, manifest: dict, texts: dict, by: str) -> Release:
+    """Write a new release (immutable) for a build's manifest; return it."""
+    existing = list_releases(out)
+    same = lambda m: {k: v for k, v in m.items() if k != "generated"}  # noqa: E731
+    if existing and same(existing[-1].manifest) == same(manifest):
+        return existing[-1]  # nothing changed: no new release
+    number = existing[-1].number + 1 if existing else 1
+    body = json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()
+    rid = f"r{number:04d}-{hashlib.sha256(body).hexdigest()[:8]}"
+    items = sorted({i for r in manifest.get("programmes", []) for i in r["items"]})
+    release = Release(rid, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), by, fingerprints(project),
+                      tuple(aired_facts(project, items)), manifest, texts)
+    write_text_atomic(_dir(out) / f"{rid}.json", release.to_json())
+    return release
+
+
+def find(out: Path, rid: str | None, default: str = "draft") -> Release:
+    """A release by id (or unique id prefix); without one, the newest draft (or the live release)."""
+    releases = list_releases(out)
+    live = live_id(out)
+    if rid is None:
+        wanted = [r for r in releases if status(r, live) == default]
+        if not wanted:
+            raise ReleaseError(f"{out / RELEASES_DIR}: no {default} release")
+        return wanted[-1]
+    matches = [r for r in releases if r.id == rid or r.id.startswith(rid)]
+    if len(matches) != 1:
+        known = ", ".join(r.id for r in releases) or "none"
+        raise ReleaseError(f"{out / RELEASES_DIR}: release '{rid}' {'is ambiguous' if matches else 'not found'} (releases: {known})")
+    return matches[0]
+
+
+def tidy(out: Path) -> int:
+    """Remove files only superseded releases refer to; return how many."""
+    releases = list_releases(out)
+    live = live_id(out)
+    manifest = load_manifest(out)
+    keep = set(manifest.get("files", [])) | {MANIFEST}
+    for r in releases:
+        if status(r, live) == "draft":
+            keep |= r.files
+    gone = {f for r in releases if status(r, live) == "superseded" for f in r.files} - keep
+    return remove_listed(out, sorted(f for f in gone if (out / f).exists()))
+
+
+def approve(project, rid: str | None, by: str) -> Release:
+    """Make a draft live: its pages, then manifest.json in one atomic rename; then tidy."""
+    from .outdir import writing_output
+
+    out = output_of(project)
+    with writing_output(out, project.schedule):
+        return _approve_locked(project, out, rid, by)
+
+
+def _approve_locked(project, out: Path, rid: str | None, by: str) -> Release:
+    from .publish import publish_live
+
+    release = find(out, rid)
+    if status(release, live_id(out)) == "live":
+        raise ReleaseError(f"{out / RELEASES_DIR}: {release.id} is already live")
+    blocked = unconfirmed(release)
+    if blocked:
+        names = ", ".join(str(f.get("id", "?")) for f in blocked)
+        raise ReleaseError(f"{out / RELEASES_DIR / (release.id + '.json')}: facts: airs unconfirmed facts nobody confirmed: {names}")
+    manifest = {**release.manifest, "release": release.id, "approved_by": by,
+                "approved": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    publish_live(out, project.schedule, manifest)
+    tidy(out)
+    return release
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    """A session whose audio differs between two releases, with the text that changed per segment."""
+
+    slot: tuple[str, str, str]
+    kind: str  # added | removed | changed
+    text_changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (segment label, unified diff lines)
+
+
+def diff(old: Release | None, new: Release) -> list[SessionChange]:
+    """What changes for listeners from `old` to `new`: sessions added, removed and changed."""
+    before = {s.slot: s for s in old.sessions} if old else {}
+    after = {s.slot: s for s in new.sessions}
+    changes = []
+    for slot in sorted(set(before) | set(after)):
+        a, b = before.get(slot), after.get(slot)
+        if a is None:
+            changes.append(SessionChange(slot, "added"))
+        elif b is None:
+            changes.append(SessionChange(slot, "removed"))
+        elif a.segments != b.segments:
+            texts = []
+            for i in range(max(len(a.segments), len(b.segments))):
+                ka = a.segments[i] if i < len(a.segments) else None
+                kb = b.segments[i] if i < len(b.segments) else None
+                if ka == kb:
+                    continue
+                old_text = (old.texts.get(ka, "") if old and ka else "").splitlines()
+                new_text = (new.texts.get(kb, "") if kb else "").splitlines()
+                label = new.manifest["segments"].get(kb, {}).get("label", "") if kb else old.manifest["segments"][ka].get("label", "")  # type: ignore[union-attr]
+                lines = tuple(difflib.unified_diff(old_text, new_text, lineterm="", n=0))[2:]
+                texts.append((label or f"segment {i}", lines))
+            changes.append(SessionChange(slot, "changed", tuple(texts)))
+    return changes
+
+
+def diff_pair(out: Path, a: str | None, b: str | None) -> tuple[Release | None, Release, list[SessionChange]]:
+    """`broadcast diff [A] [B]`: A defaults to the live release, B to the newest draft."""
+    if b is None and a is not None:
+        a, b = None, a  # one id: compare the live release with it
+    new = find(out, b)
+    old = find(out, a, default="live") if (a is not None or live_id(out)) else None
+    return old, new, diff(old, new)
+
+
+def latest_manifest(out: Path, live: dict) -> dict:
+    """The manifest a new build continues from: the newest draft's, else the live one."""
+    releases = list_releases(out)
+    live_release = live.get("release")
+    drafts = [r for r in releases if status(r, live_release) == "draft"]
+    return drafts[-1].manifest if drafts else live

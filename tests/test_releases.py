@@ -1,0 +1,169 @@
+"""Releases and approval: a draft changes nothing operators see until an editor approves it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from broadcast.cli import app
+from broadcast.project import open_project
+from broadcast.releases import ReleaseError, approve, diff, find, list_releases, live_id, status
+
+from conftest import build_small_campaign
+
+ELDERLY_EDIT = ('{% extends "default/elderly.j2" %}\n'
+                '{% block signoff %}Ban biên tập kính chúc các cụ mạnh khỏe.{% endblock %}\n')
+
+
+def tree_digest(out: Path) -> dict[str, str]:
+    """Every file operators can reach (all but releases/), with its sha256."""
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file() and p.relative_to(out).parts[0] != "releases"}
+
+
+def make_draft(folder: Path) -> None:
+    """Switch a built campaign to approval: required and change the elderly (commune) closing, then build."""
+    config = folder / "schedule.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "approval: required\n", encoding="utf-8")
+    (folder / "templates").mkdir(exist_ok=True)
+    (folder / "templates" / "elderly.j2").write_text(ELDERLY_EDIT, encoding="utf-8")
+    report = build_small_campaign(config, by="biên tập viên")
+    assert report.draft and report.release
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory, built_campaign):
+    """A built campaign plus a draft release after an edit of the elderly template: (folder, live files before)."""
+    src, _ = built_campaign
+    folder = tmp_path_factory.mktemp("drafted") / "campaign"
+    shutil.copytree(src, folder)
+    before = tree_digest(folder / "audio_out")
+    make_draft(folder)
+    return folder, before
+
+
+@pytest.fixture
+def drafted_copy(drafted, tmp_path):
+    folder, before = drafted
+    dst = tmp_path / "campaign"
+    shutil.copytree(folder, dst)
+    return dst, before
+
+
+def test_a_draft_changes_no_file_operators_see(drafted):
+    folder, before = drafted
+    out = folder / "audio_out"
+    after = tree_digest(out)
+    assert {k: v for k, v in after.items() if k in before} == before  # nothing they had changed or vanished
+    live = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    releases = list_releases(out)
+    assert [status(r, live["release"]) for r in releases] == ["live", "draft"]
+    assert releases[-1].by == "biên tập viên"
+    assert set(releases[-1].fingerprints) == {"schedule", "content", "lexicon", "templates"}
+    assert releases[-1].fingerprints["templates"] != releases[0].fingerprints["templates"]
+    assert releases[-1].fingerprints["content"] == releases[0].fingerprints["content"]
+
+
+def test_diff_names_exactly_the_sessions_the_template_edit_changed(drafted):
+    folder, _ = drafted
+    out = folder / "audio_out"
+    old, new = find(out, None, default="live"), find(out, None)
+    changes = diff(old, new)
+    # Only the commune station airs the elderly template; the district station's sessions are untouched.
+    assert [(c.slot, c.kind) for c in changes] == [
+        (("2023-07-01", "17:00", "tan-phu-phu-lam"), "changed"), (("2023-07-02", "17:00", "tan-phu-phu-lam"), "changed")]
+    for change in changes:
+        [(label, lines)] = change.text_changes
+        assert label.startswith("closing tan-phu-phu-lam/elderly")
+        assert "+Ban biên tập kính chúc các cụ mạnh khỏe." in lines
+        assert any(line.startswith("-") and "cảm ơn các cụ" in line for line in lines)
+
+
+def test_approve_makes_the_draft_live_and_removes_only_what_nothing_refers_to(drafted_copy):
+    folder, before = drafted_copy
+    out = folder / "audio_out"
+    draft = find(out, None)
+    approve(open_project(folder / "schedule.yaml"), None, "Trưởng ban")
+    live = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert live["release"] == draft.id and live["approved_by"] == "Trưởng ban"
+    for rel in live["files"]:
+        assert (out / rel).is_file(), rel
+    day_page = (out / "2023-07-01" / "index.html").read_text(encoding="utf-8")
+    commune = next(p for p in live["programmes"] if p["station"] == "tan-phu-phu-lam" and p["date"] == "2023-07-01")
+    assert Path(commune["file"]).name in day_page
+    old_commune = [k for k in before if "tan-phu-phu-lam_2023-07-01" in k]
+    assert old_commune and not any((out / k).exists() for k in old_commune)  # the superseded session files went
+    assert "Ban biên tập kính chúc các cụ" in (out / commune["script"]).read_text(encoding="utf-8")
+
+
+def test_approve_is_refused_while_the_release_airs_an_unconfirmed_fact(drafted_copy, monkeypatch):
+    folder, before = drafted_copy
+    out = folder / "audio_out"
+    import broadcast.releases as releases
+
+    monkeypatch.setattr(releases, "aired_facts", lambda project, items: [{"id": "so-tien-bi-lua", "status": "unconfirmed"}])
+    config = folder / "schedule.yaml"
+    (folder / "templates" / "elderly.j2").write_text(ELDERLY_EDIT.replace("mạnh khỏe", "bình an"), encoding="utf-8")
+    build_small_campaign(config)
+    live_before = (out / "manifest.json").read_bytes()
+    with pytest.raises(ReleaseError, match=r"r0003-.*\.json: facts: .*so-tien-bi-lua"):
+        approve(open_project(config), None, "Trưởng ban")
+    assert (out / "manifest.json").read_bytes() == live_before
+    assert live_id(out) == list_releases(out)[0].id
+
+
+def test_cli_lists_releases_newest_last_and_approves(drafted_copy):
+    folder, _ = drafted_copy
+    config = str(folder / "schedule.yaml")
+    runner = CliRunner()
+    listed = runner.invoke(app, ["releases", "-c", config])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    ids = [r.id for r in list_releases(folder / "audio_out")]
+    assert [line.split()[0] for line in lines] == ids and "live" in lines[0] and "draft" in lines[1]
+    as_json = json.loads(runner.invoke(app, ["releases", "--json", "-c", config]).output)
+    assert [r["id"] for r in as_json] == ids
+    shown = runner.invoke(app, ["diff", "-c", config])
+    assert shown.exit_code == 0 and "2 sessions change" in shown.output and "tan-phu-phu-lam" in shown.output
+    approved = runner.invoke(app, ["approve", "--by", "Trưởng ban", "-c", config])
+    assert approved.exit_code == 0 and ids[1] in approved.output
+    again = runner.invoke(app, ["approve", "--by", "Trưởng ban", "-c", config])
+    assert again.exit_code == 2 and "no draft release" in again.output and "Traceback" not in again.output
+    unknown = runner.invoke(app, ["diff", "r9999", "-c", config])
+    assert unknown.exit_code == 2 and "'r9999' not found" in unknown.output
+
+
+@pytest.mark.slow
+def test_approval_killed_at_any_moment_leaves_the_old_or_the_new_release_whole(drafted, tmp_path):
+    folder, _ = drafted
+    old_id, new_id = [r.id for r in list_releases(folder / "audio_out")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
+    outcomes = set()
+    for n, delay in enumerate([0.2, 0.4, 0.6, 0.8, 1.0, 1.3, 1.6, 2.5]):
+        trial = tmp_path / f"t{n}"
+        shutil.copytree(folder, trial)
+        proc = subprocess.Popen([sys.executable, "-m", "broadcast.cli", "approve", "--by", "x", "-c",
+                                 str(trial / "schedule.yaml")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        out = trial / "audio_out"
+        live = json.loads((out / "manifest.json").read_text(encoding="utf-8"))  # always whole JSON
+        assert live["release"] in (old_id, new_id)
+        outcomes.add(live["release"])
+        released = find(out, live["release"])
+        assert [p["key"] for p in live["programmes"]] == [p["key"] for p in released.manifest["programmes"]]
+        for rel in live["files"]:
+            assert (out / rel).is_file(), (delay, rel)  # every file the live release lists is there
+    assert outcomes == {old_id, new_id}  # the kills landed both before and after the switch
