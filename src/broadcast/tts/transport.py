@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a 100-character piece is a few dozen kB of base64
 MAX_SLOWDOWN = 16.0
-EASE = 0.9  # spacing factor kept after a success
+EASE = 0.7  # spacing factor kept after a success: back to the full budget in a few requests
 MAX_RETRY_AFTER_S = 120.0
 STALE_S = 600.0  # a reservation this far ahead is left over from something else (clock change): ignore it
 AUDIO_LINE = re.compile(r'jQ1olc","\[\\"(.*)\\"]')  # gTTS's own pattern for the audio in an answer
