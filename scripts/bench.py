@@ -310,6 +310,25 @@ def shipped_pieces() -> int:
     return len({piece for spec in specs for paragraph in spec.paragraphs for piece in split_for_voice(paragraph)})
 
 
+def worst_segment(out: Path, settings) -> dict:
+    """The speech segment furthest from the loudness target, and the highest true peak, measured on the MP3s."""
+    from broadcast import audio
+    from broadcast.manifest import load_manifest
+
+    found = {"segments": 0, "off_lu": 0.0, "lufs": settings.loudness_lufs, "name": "-", "peak": -99.0,
+             "ceiling": settings.true_peak_dbtp}
+    for seg in load_manifest(out).get("segments", {}).values():
+        if seg.get("kind") == "chime":
+            continue
+        got = audio.measure(out / seg["file"])
+        found["segments"] += 1
+        off = got.integrated_lufs - settings.loudness_lufs
+        if abs(off) >= abs(found["off_lu"]):
+            found.update(off_lu=off, lufs=got.integrated_lufs, name=seg.get("label") or seg["file"])
+        found["peak"] = max(found["peak"], got.true_peak_dbtp)
+    return found
+
+
 def best_rates(methods: dict, nbytes: int, scratch: Path, sizes: Sizes) -> dict[str, float]:
     """Bytes per second of each method (`nbytes` per call, into a new folder each call, as a build writes new
     files); repeats interleave the methods and the best repeat counts."""
@@ -412,6 +431,13 @@ def run(root: Path, sizes: Sizes) -> list[Row]:
                       ("voicing", "pauses/tempo", "mastering", "chime", "encode"))
     rows.append(Row("  where the cold build's CPU goes (s)", f"{parts}, rest {cold_cpu - sum(stages.values()):.1f}; "
                     f"without mastering {(cold_cpu - stages.get('mastering', 0.0)) / raw['cpu']:.2f}x", "", None))
+
+    worst = worst_segment(project.schedule.output, project.audio_settings())
+    rows.append(Row(f"worst segment of the cold build ({worst['segments']} speech segments)",
+                    f"{worst['off_lu']:+.1f} LU off ({worst['lufs']:.1f} LUFS, {worst['name']}); "
+                    f"highest true peak {worst['peak']:.1f} dBTP",
+                    f"within 0.5 LU, <= {worst['ceiling']:g} dBTP",
+                    abs(worst["off_lu"]) <= 0.5 and worst["peak"] <= worst["ceiling"]))
 
     # 2. No-change rebuild.
     from broadcast.project import open_project
