@@ -147,11 +147,14 @@ class FakeGTTS:
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
-                    for byte in payload:
-                        if fake._release.wait(0.05):
-                            break
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
+                    try:
+                        for byte in payload:
+                            if fake._release.wait(0.05):
+                                break
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up, as it should
                     self.close_connection = True
                     return
                 status, payload = 200, b""

@@ -178,7 +178,7 @@ def _receive(session: requests.Session, prepared: requests.PreparedRequest, time
                     return
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
-                    outcome.error = TransientHTTPError(f"answer not complete within {timeout_s:g} s")
+                    outcome.error = TransientHTTPError(f"Timeout: answer not complete within {timeout_s:g} s")
                     return
         except Exception as exc:  # urllib3's read errors, a socket timeout, a reset
             outcome.error = TransientHTTPError(f"{type(exc).__name__}: {str(exc)[:200]}")
@@ -199,7 +199,7 @@ def send(prepared: requests.PreparedRequest, timeout_s: float, max_bytes: int | 
     worker.join(timeout_s + 0.05)
     if worker.is_alive():
         session.close()  # the thread ends at its next read; nothing waits for it
-        raise TransientHTTPError(f"no complete answer within {timeout_s:g} s")
+        raise TransientHTTPError(f"Timeout: no complete answer within {timeout_s:g} s")
     session.close()
     if outcome.error is not None:
         raise outcome.error
