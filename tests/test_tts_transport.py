@@ -176,3 +176,12 @@ def test_cli_say_with_gtts_fails_in_time_and_auto_falls_back_to_espeak(tmp_path,
     from broadcast.audio import read_tags
 
     assert read_tags(out).engine == "espeak"
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[1, 2]", '{"next": "x"}', '{"next": 1e300, "factor": 1e9}'])
+def test_a_damaged_budget_file_starts_afresh(content):
+    budget = RequestBudget("http://example.invalid/", 1000.0)
+    budget.path.parent.mkdir(parents=True, exist_ok=True)
+    budget.path.write_text(content, encoding="utf-8")
+    assert budget.acquire() < 0.5
+    assert 1.0 <= budget.factor() <= 16.0

@@ -57,6 +57,20 @@ def budget_dir() -> Path:
     return Path(os.environ.get("BROADCAST_STATE_DIR") or tempfile.gettempdir())
 
 
+def _readable_state(text: str, now: float) -> dict:
+    """The budget file's state, or a fresh one when it is unreadable, damaged or left from long ago."""
+    try:
+        raw = json.loads(text or "{}")
+        slot, factor = float(raw.get("next", 0.0)), float(raw.get("factor", 1.0))
+    except (ValueError, TypeError, AttributeError):
+        slot, factor = now, 1.0
+    if not now - STALE_S < slot < now + STALE_S:
+        slot = now
+    if not 1.0 <= factor <= MAX_SLOWDOWN:  # also NaN
+        factor = 1.0 if not factor > MAX_SLOWDOWN else MAX_SLOWDOWN
+    return {"next": slot, "factor": factor}
+
+
 class RequestBudget:
     """At most `requests_per_second` requests to one endpoint, across every process on this machine."""
 
@@ -73,14 +87,8 @@ class RequestBudget:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 handle.seek(0)
-                try:
-                    state = json.loads(handle.read() or "{}")
-                except ValueError:
-                    state = {}
                 now = time.time()
-                if not isinstance(state, dict) or not now - STALE_S < float(state.get("next", 0)) < now + STALE_S:
-                    state = {"next": now, "factor": float(state.get("factor", 1.0)) if isinstance(state, dict) else 1.0}
-                state["factor"] = min(MAX_SLOWDOWN, max(1.0, float(state.get("factor", 1.0))))
+                state = _readable_state(handle.read(), now)
                 result = change(state, now)
                 handle.seek(0)
                 handle.truncate()
