@@ -46,8 +46,13 @@ class Sizes:
     repeats: int  # best of
 
 
-FULL = Sizes(3, 2, 0, 181, 20, 2, 10_000, 6, 1.0, 3)
-QUICK = Sizes(2, 1, 1, 2, 1, 1, 500, 2, 0.3, 2)
+    online_pieces: int  # pieces fetched from the local gTTS fake
+
+
+FULL = Sizes(3, 2, 0, 181, 20, 2, 10_000, 6, 1.0, 3, 120)
+QUICK = Sizes(2, 1, 1, 2, 1, 1, 500, 2, 0.3, 2, 24)
+ONLINE_DELAY_S = 0.3  # the fake answers after this long, like a server far away
+ONLINE_429_EVERY = 15  # one request in this many gets a 429
 
 
 @dataclass(frozen=True)
@@ -237,17 +242,14 @@ def raw_voicing(project, options, scratch: Path) -> dict[str, float]:
 
     from broadcast import audio
     from broadcast.audio.chime import generated_chime
-    from broadcast.plan import make_plan
-    from broadcast.publish import _Builder  # private, but its gather() yields exactly the build's segments
+    from broadcast.publish import segment_specs
     from broadcast.speech import split_for_voice
     from broadcast.tts import open_engine
 
-    schedule = project.schedule
-    plan = make_plan(schedule, project.handbook.item_ids, set(schedule.rotation.priority_items))
-    _programmes, specs = _Builder(project, options, None).gather(plan)
+    specs = segment_specs(project, options, manifest={})  # planned as the cold build planned them
     engines: dict = {}
     cpu, wall = cpu_seconds(), time.perf_counter()
-    for n, spec in enumerate(specs.values()):
+    for n, spec in enumerate(specs):
         if spec.kind == "chime":
             sound = generated_chime(spec.audio.sample_rate)
         else:
@@ -257,6 +259,74 @@ def raw_voicing(project, options, scratch: Path) -> dict[str, float]:
                                  frame_rate=pieces[0].frame_rate, channels=1)
         audio.export_mp3(sound, scratch / f"{n}.mp3", audio.Tags(title=spec.label or spec.kind), spec.audio)
     return {"cpu": cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "segments": len(specs)}
+
+
+def _online_worker_init(url: str) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fake_gtts import gtts_pointed_at
+
+    gtts_pointed_at(url).__enter__()  # for the life of this worker process
+
+
+def _online_fetch(text: str) -> int:
+    from broadcast.tts import GTTSEngine, VoiceSettings
+
+    engine = GTTSEngine(VoiceSettings(engine="gtts", backoff_s=0.1))  # the default budget
+    engine.fetch(text)
+    return engine.requests
+
+
+def online(sizes: Sizes, workers: int) -> dict[str, float]:
+    """Pieces a second through the real gTTS path against the local fake (300 ms answers, some 429s)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fake_gtts import FakeGTTS
+
+    from broadcast.tts import VoiceSettings
+
+    script = (["ok"] * (ONLINE_429_EVERY - 1) + ["429"]) * (sizes.online_pieces // ONLINE_429_EVERY + 2)
+    texts = [f"Câu thử số {n}, xin chào bà con." for n in range(sizes.online_pieces)]
+    with FakeGTTS(*script, delay_s=ONLINE_DELAY_S) as fake:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_online_worker_init, initargs=(fake.url,)) as pool:
+            list(pool.map(_online_fetch, texts[:workers]))  # warm the workers up (imports), outside the clock
+            first, wall = fake.requests, time.perf_counter()
+            attempts = sum(pool.map(_online_fetch, texts[workers:], chunksize=1))
+            wall = time.perf_counter() - wall
+        refused = fake.answers[first:].count("429")
+    pieces = len(texts) - workers
+    budget = VoiceSettings().requests_per_second
+    return {"pieces": pieces, "wall": wall, "rate": pieces / wall, "budget": budget, "attempts": attempts,
+            "refused": refused}
+
+
+def shipped_pieces() -> int:
+    """How many pieces of text a cold build of the shipped campaign sends to the voice."""
+    from broadcast.project import open_project
+    from broadcast.publish import segment_specs
+    from broadcast.speech import split_for_voice
+
+    specs = segment_specs(open_project(ROOT / "schedule.yaml"), manifest={})
+    return len({piece for spec in specs for paragraph in spec.paragraphs for piece in split_for_voice(paragraph)})
+
+
+def worst_segment(out: Path, settings) -> dict:
+    """The speech segment furthest from the loudness target, and the highest true peak, measured on the MP3s."""
+    from broadcast import audio
+    from broadcast.manifest import load_manifest
+
+    found = {"segments": 0, "off_lu": 0.0, "lufs": settings.loudness_lufs, "name": "-", "peak": -99.0,
+             "ceiling": settings.true_peak_dbtp}
+    for seg in load_manifest(out).get("segments", {}).values():
+        if seg.get("kind") == "chime":
+            continue
+        got = audio.measure(out / seg["file"])
+        found["segments"] += 1
+        off = got.integrated_lufs - settings.loudness_lufs
+        if abs(off) >= abs(found["off_lu"]):
+            found.update(off_lu=off, lufs=got.integrated_lufs, name=seg.get("label") or seg["file"])
+        found["peak"] = max(found["peak"], got.true_peak_dbtp)
+    return found
 
 
 def best_rates(methods: dict, nbytes: int, scratch: Path, sizes: Sizes) -> dict[str, float]:
@@ -362,6 +432,13 @@ def run(root: Path, sizes: Sizes) -> list[Row]:
     rows.append(Row("  where the cold build's CPU goes (s)", f"{parts}, rest {cold_cpu - sum(stages.values()):.1f}; "
                     f"without mastering {(cold_cpu - stages.get('mastering', 0.0)) / raw['cpu']:.2f}x", "", None))
 
+    worst = worst_segment(project.schedule.output, project.audio_settings())
+    rows.append(Row(f"worst segment of the cold build ({worst['segments']} speech segments)",
+                    f"{worst['off_lu']:+.1f} LU off ({worst['lufs']:.1f} LUFS, {worst['name']}); "
+                    f"highest true peak {worst['peak']:.1f} dBTP",
+                    f"within 0.5 LU, <= {worst['ceiling']:g} dBTP",
+                    abs(worst["off_lu"]) <= 0.5 and worst["peak"] <= worst["ceiling"]))
+
     # 2. No-change rebuild.
     from broadcast.project import open_project
     from broadcast.publish import build
@@ -407,7 +484,22 @@ def run(root: Path, sizes: Sizes) -> list[Row]:
     rss = max(w["rss_mb"] for w in warms)
     rows.append(Row("province warm rebuild: peak RSS", f"{rss:.0f} MB", "<= 300 MB", rss <= 300))
 
-    # 5. Plan only, for a very large deployment.
+    # 5. The online voice at its budget, across worker processes, with 429s injected.
+    from broadcast.segments import default_workers
+
+    workers = max(2, default_workers())
+    say(f"online: {sizes.online_pieces} pieces through gTTS in {workers} processes against the local fake")
+    got = online(sizes, workers)
+    ratio = got["rate"] / got["budget"]
+    rows.append(Row(f"online pieces/s vs budget ({got['pieces']} pieces, {workers} processes, "
+                    f"{ONLINE_DELAY_S * 1000:.0f} ms answers, {got['refused']} x 429)",
+                    f"{ratio:.2f}x ({got['rate']:.2f} of {got['budget']:g}/s; {got['attempts']} requests)",
+                    ">= 0.8x", ratio >= 0.8))
+    total = shipped_pieces()
+    rows.append(Row(f"cold online build of the shipped campaign ({total} unique pieces)",
+                    f"about {total / got['rate'] / 60:.0f} min of voicing at {got['rate']:.2f} pieces/s", "", None))
+
+    # 6. Plan only, for a very large deployment.
     say(f"plan only: {sizes.plan_stations} stations")
     plan = run_child("plan", write_config(root / "plan", sizes.plan_stations, "segments"))
     rows.append(Row(f"plan only, {sizes.plan_stations} stations ({plan['sessions']} sessions)",

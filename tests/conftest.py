@@ -19,6 +19,12 @@ TESTS = Path(__file__).parent
 PROJECT_ROOT = TESTS.parent
 
 
+@pytest.fixture(autouse=True)
+def own_request_budget(tmp_path_factory, monkeypatch):
+    """Each test its own gTTS request-budget folder, so no slowdown carries over between tests."""
+    monkeypatch.setenv("BROADCAST_STATE_DIR", str(tmp_path_factory.mktemp("budget")))
+
+
 @pytest.fixture(scope="session")
 def handbook():
     return load_handbook()

@@ -5,7 +5,7 @@
     fake.texts                               # the text of every request, in order
 
 Behaviours: "ok" (real MP3 in gTTS's format), "429", "403", "500", "503" (any HTTP status as digits),
-"hang" (accept, read the request, never answer), "empty" (200 with no audio line), "garbage" (200, an
+"hang" (accept, read the request, never answer), "trickle" (200, then the body one byte every 50 ms), "empty" (200 with no audio line), "garbage" (200, an
 audio line whose base64 is not MP3), "junk" (200, an HTML page). `by_text={"substring": "500"}` picks a
 behaviour by the piece's text, before the script.
 """
@@ -90,12 +90,16 @@ class FakeGTTS:
     """The fake endpoint; a context manager that also redirects gTTS to itself."""
 
     def __init__(self, *script: str, default: str = "ok", by_text: dict[str, str] | None = None,
-                 mp3: bytes | None = None, hang_s: float = 30.0) -> None:
+                 mp3: bytes | None = None, hang_s: float = 30.0, delay_s: float = 0.0,
+                 retry_after: str | None = None, tls=None) -> None:
         self.script = list(script)
         self.default = default
         self.by_text = dict(by_text or {})
         self.mp3 = mp3 if mp3 is not None else speechlike_mp3()
         self.hang_s = hang_s
+        self.delay_s = delay_s  # every answer waits this long first, like a real server far away
+        self.retry_after = retry_after  # a Retry-After header on 429 and 503 answers
+        self.tls = tls  # an ssl.SSLContext to serve HTTPS with (e.g. a self-signed certificate)
         self.texts: list[str] = []  # text of every request received, in order
         self.times: list[float] = []  # time.monotonic() of each request
         self.answers: list[str] = []  # behaviour used for each request
@@ -113,7 +117,7 @@ class FakeGTTS:
     def url(self) -> str:
         assert self._server is not None, "use FakeGTTS as a context manager"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def _behaviour(self, text: str) -> str:
         with self._lock:
@@ -136,6 +140,23 @@ class FakeGTTS:
                     fake._release.wait(fake.hang_s)
                     self.close_connection = True
                     return
+                if fake.delay_s:
+                    time.sleep(fake.delay_s)
+                if behaviour == "trickle":
+                    payload = batchexecute_body(fake.mp3)
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    try:
+                        for byte in payload:
+                            if fake._release.wait(0.05):
+                                break
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up, as it should
+                    self.close_connection = True
+                    return
                 status, payload = 200, b""
                 if behaviour == "ok":
                     payload = batchexecute_body(fake.mp3)
@@ -153,6 +174,8 @@ class FakeGTTS:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 self.send_header("Connection", "close")
+                if fake.retry_after and status in (429, 503):
+                    self.send_header("Retry-After", fake.retry_after)
                 self.end_headers()
                 self.wfile.write(payload)
 
@@ -161,6 +184,8 @@ class FakeGTTS:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-gtts", daemon=True).start()
         self._redirect = gtts_pointed_at(self.url)
         self._redirect.__enter__()

@@ -96,6 +96,7 @@ def test_shipped_settings_become_typed_values(shipped):
     assert shipped.voice.engine in ENGINES and shipped.voice.region in REGIONS
     assert shipped.voice.tempo_for("elderly") == 0.9 and shipped.voice.tempo_for("workers") == 1.0
     assert shipped.audio.bitrate_kbps == 48 and shipped.audio.loudness_lufs == -16.0 and shipped.audio.chime is None
+    assert shipped.voice.requests_per_second == 2.0
     slot = shipped.levels["commune"].slots[1]
     assert slot.time == dt.time(17, 0) and slot.max_minutes == 15
 
@@ -153,7 +154,8 @@ def test_wrong_types_and_out_of_range_numbers_name_the_expected_value(tmp_path):
     data["levels"]["commune"]["slots"][0]["max_minutes"] = 10**40
     data["rotation"] = {"min_gap_days": True, "priority_weight": 2.5}
     data["audio"] = {"bitrate_kbps": 65, "loudness_lufs": ".nan", "true_peak_dbtp": "NAN"}
-    data["voice"] = {"engine": "gtt", "region": "sout", "tempo_by_audience": {"eldery": 0.9, "workers": 3}}
+    data["voice"] = {"engine": "gtt", "region": "sout", "tempo_by_audience": {"eldery": 0.9, "workers": 3},
+                     "requests_per_second": 0}
     text = yaml.safe_dump(data, allow_unicode=True).replace("true_peak_dbtp: NAN", "true_peak_dbtp: .nan")
     text = "\n".join(problems_of(write(tmp_path, text)))
     assert 'levels.commune.items_per_session: must be a whole number from 1 to 20, not a text "two"' in text
@@ -167,6 +169,7 @@ def test_wrong_types_and_out_of_range_numbers_name_the_expected_value(tmp_path):
     assert "voice.region: \"sout\" is not a voice region (did you mean 'south'?)" in text
     assert "voice.tempo_by_audience.eldery: unknown key 'eldery' (did you mean 'elderly'?)" in text
     assert "voice.tempo_by_audience.workers: 3 is out of range (from 0.7 to 1.3)" in text
+    assert "voice.requests_per_second: 0 is out of range (from 0.1 to 20)" in text
 
 
 def test_missing_keys_unknown_levels_and_audiences_are_reported(tmp_path):

@@ -26,7 +26,7 @@ from faults_support import cache_problems, load_manifest, page_problems, speech_
 runner = CliRunner()
 # Short enough for CI, long enough that a loaded machine does not time out an answer that is on its way.
 TIMING_IN_SCHEDULE = "timeout_s: 1.0, retries: 1,"
-TIMING_PATCHED = dict(backoff_s=0.01, min_interval_s=0.0, probe_timeout_s=2.0)
+TIMING_PATCHED = dict(backoff_s=0.01, requests_per_second=1000.0, probe_timeout_s=2.0)
 # Request by request after the probe: each misbehaviour once where one retry saves the piece, once where
 # it does not (or where a retry is pointless), then a 429 burst long enough that auto stops asking gTTS.
 AUTO_SCRIPT = [

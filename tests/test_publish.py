@@ -211,3 +211,16 @@ def test_build_for_one_station_and_one_day(campaign_copy):
     report = build_small_campaign(campaign_copy / "schedule.yaml", stations=("tan-phu",),
                                   start=__import__("datetime").date(2023, 7, 2))
     assert report.sessions == 1 and report.programmes_kept == 1
+
+
+def test_segment_specs_are_exactly_the_segments_a_build_makes(built_campaign):
+    from broadcast.project import open_project
+    from broadcast.publish import segment_specs
+    from broadcast.segments import segment_path
+
+    folder, _ = built_campaign
+    out = folder / "audio_out"
+    specs = segment_specs(open_project(folder / "schedule.yaml"))
+    made = {Path(seg["file"]).name for seg in manifest_of(folder)["segments"].values()}
+    assert {segment_path(out, spec.key).name for spec in specs} == made
+    assert len(specs) == len(made), "each segment once"

@@ -15,7 +15,7 @@ PIECES = [
     "Không chuyển tiền cho người lạ.",
     "Hãy báo ngay cho công an xã.",
 ]
-AUTO = VoiceSettings(timeout_s=0.3, retries=1, backoff_s=0.02, min_interval_s=0.0, probe_timeout_s=0.5)
+AUTO = VoiceSettings(timeout_s=0.3, retries=1, backoff_s=0.02, requests_per_second=1000.0, probe_timeout_s=0.5)
 
 
 def test_auto_is_the_default_engine():

@@ -16,7 +16,7 @@ PIECES = [
     "Hãy gọi ngay số một một ba.",
 ]
 ESPEAK = VoiceSettings(engine="espeak")
-FAST_GTTS = VoiceSettings(engine="gtts", timeout_s=0.3, retries=1, backoff_s=0.02, min_interval_s=0.0)
+FAST_GTTS = VoiceSettings(engine="gtts", timeout_s=0.3, retries=1, backoff_s=0.02, requests_per_second=1000.0)
 
 
 def test_second_run_does_no_synthesis_and_gives_the_same_audio(tmp_path):

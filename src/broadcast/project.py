@@ -84,7 +84,7 @@ class Project:
             return VoiceSettings(engine=engine or "auto", region=region or "south")
         v = self.schedule.voice
         return VoiceSettings(engine=engine or v.engine, region=region or v.region, rate=v.rate,
-                             timeout_s=v.timeout_s, retries=v.retries)
+                             timeout_s=v.timeout_s, retries=v.retries, requests_per_second=v.requests_per_second)
 
     def audio_settings(self, audience: str = "general", tempo: float | None = None):
         """broadcast.audio.AudioSettings from schedule.yaml for an audience, with a tempo override."""

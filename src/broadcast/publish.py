@@ -459,3 +459,9 @@ def campaign_plan(project, manifest: dict | None = None):
                      duration=durations, overhead_s=overhead)
 
 
+def segment_specs(project, options: BuildOptions = BuildOptions(), manifest: dict | None = None) -> list[SegmentSpec]:
+    """The unique segments a build with these options needs, made or not (for benchmarks and estimates);
+    `manifest` stands in for the output folder's (`{}`: plan as a cold build would)."""
+    builder = _Builder(project, options, None)  # ConfigError first when there is no schedule
+    _programmes, specs = builder.gather(campaign_plan(project, manifest))
+    return list(specs.values())

@@ -59,7 +59,7 @@ _DIGESTS: dict[Path, str] = {}
 def _settings_fingerprint(kind: str, voice, audio) -> str:
     """The part of a segment's key that comes from its settings (a build has only a few distinct ones)."""
     voice_fields = asdict(voice)
-    for timing in ("timeout_s", "retries", "backoff_s", "min_interval_s", "probe_timeout_s"):
+    for timing in ("timeout_s", "retries", "backoff_s", "requests_per_second", "probe_timeout_s"):
         voice_fields.pop(timing, None)  # how long we wait for gTTS does not change the sound
     audio_fields = asdict(audio)
     chime = audio_fields.pop("chime", None)

@@ -122,6 +122,19 @@ def _master_pass(audio: AudioSegment, gain_db: float, ceiling_dbtp: float, bitra
     return AudioSegment(data=out, sample_width=2, frame_rate=rate, channels=1), lufs, peak
 
 
+def _first_gain(first: Measurement, target: float, ceiling: float) -> float:
+    """The gain to try first: 1:1 until the peaks reach the limiter's ceiling, then at the limited slope.
+
+    Measured on espeak speech (-22 to -24 LUFS, peaks near -2 dBTP): a plain `target - loudness` gain left
+    the first pass 2-3 LU short every time, so most segments took three passes; this guess lands within
+    the tolerance or one correction away."""
+    needed = target - first.integrated_lufs
+    free = ceiling - first.true_peak_dbtp  # gain the limiter lets through untouched
+    if needed <= free:
+        return needed
+    return free + (needed - free) / LIMITED_SLOPE
+
+
 def master(audio: AudioSegment, settings: AudioSettings) -> AudioSegment:
     """Bring audio to the loudness target (+-1 LU, aiming +-0.3) with true peak under the limit once MP3-encoded."""
     audio = normalize(audio, settings.sample_rate)
@@ -131,8 +144,8 @@ def master(audio: AudioSegment, settings: AudioSettings) -> AudioSegment:
     if not measurable:
         log.warning("master: audio too quiet or short to measure (%.1f LUFS); only peaks limited",
                     first.integrated_lufs)
-    gain = target - first.integrated_lufs if measurable else 0.0
     ceiling = settings.true_peak_dbtp - CODEC_MARGIN_DB
+    gain = _first_gain(first, target, ceiling) if measurable else 0.0
     slope, previous, best = 1.0, None, None
     for attempt in range(MAX_PASSES):
         result, lufs, peak = _master_pass(audio, gain, ceiling, settings.bitrate_kbps)

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 TOP_KEYS = ("campaign", "output", "publish", "templates", "content", "lexicon", "voice", "audio", "levels", "rotation", "stations", "approval", "bulletins")
 CAMPAIGN_KEYS = ("name", "province", "organizer", "start", "end")
-VOICE_KEYS = ("engine", "region", "tempo", "tempo_by_audience", "rate", "timeout_s", "retries")
+VOICE_KEYS = ("engine", "region", "tempo", "tempo_by_audience", "rate", "timeout_s", "retries", "requests_per_second")
 AUDIO_KEYS = ("bitrate_kbps", "loudness_lufs", "true_peak_dbtp", "sentence_pause_ms", "section_pause_ms", "chime")
 LEVEL_KEYS = ("slots", "items_per_session")
 SLOT_KEYS = ("time", "max_minutes")
@@ -115,10 +115,12 @@ def _voice(r: FieldReader, raw: Any) -> VoiceConfig | None:
     rate = r.integer(data.get("rate", 150), path + ("rate",), 80, 450)
     timeout_s = r.number(data.get("timeout_s", 8.0), path + ("timeout_s",), 0.5, 120)
     retries = r.integer(data.get("retries", 3), path + ("retries",), 0, 10)
-    if None in (engine, region, tempo, rate, timeout_s, retries):
+    per_second = r.number(data.get("requests_per_second", 2.0), path + ("requests_per_second",), 0.1, 20)
+    if None in (engine, region, tempo, rate, timeout_s, retries, per_second):
         return None
     return VoiceConfig(engine=engine, region=region, tempo=tempo, tempo_by_audience=tuple(by_audience),  # type: ignore[arg-type]
-                       rate=rate, timeout_s=timeout_s, retries=retries)  # type: ignore[arg-type]
+                       rate=rate, timeout_s=timeout_s, retries=retries,  # type: ignore[arg-type]
+                       requests_per_second=per_second)  # type: ignore[arg-type]
 
 
 def _audio(r: FieldReader, raw: Any) -> AudioConfig | None:

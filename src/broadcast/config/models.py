@@ -57,6 +57,7 @@ class VoiceConfig:
     rate: int = 150  # espeak-ng words (syllables) a minute
     timeout_s: float = 8.0  # every gTTS request
     retries: int = 3  # gTTS retries on timeouts, 429 and 5xx
+    requests_per_second: float = 2.0  # gTTS requests a second for the whole build, all worker processes together
 
     def tempo_for(self, audience: str) -> float:
         """The tempo for an audience: its own if set, else the default tempo."""

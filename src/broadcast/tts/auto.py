@@ -1,9 +1,11 @@
-"""The default voice: gTTS when it is reachable, espeak-ng otherwise, and espeak-ng for any piece gTTS fails."""
+"""The default voice: gTTS when it is reachable, espeak-ng otherwise, and espeak-ng for any piece gTTS fails;
+a later piece tries gTTS again after a rest, so a long-running process recovers when the network does."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Iterator
 
 import gtts.tts
@@ -16,9 +18,11 @@ from broadcast.tts.gtts_engine import GTTSEngine
 log = logging.getLogger(__name__)
 
 PROBE_TEXT = "xin chào"
-GIVE_UP_AFTER = 3  # pieces failed in a row before auto stops asking gTTS for the rest of the run
+GIVE_UP_AFTER = 3  # pieces failed in a row before auto rests gTTS for a while
+REST_S = (30.0, 600.0)  # first rest after GIVE_UP_AFTER failures, doubling up to the second figure
+PROBE_RETRY_S = 60.0  # a failed probe is tried again after this long
 
-_probes: dict[str, bool] = {}
+_probes: dict[str, tuple[bool, float]] = {}  # endpoint -> (reachable, when probed)
 _probe_lock = threading.Lock()
 
 
@@ -28,12 +32,13 @@ def _endpoint(settings: VoiceSettings) -> str:
 
 
 def gtts_reachable(settings: VoiceSettings) -> bool:
-    """Whether gTTS answers with audio; probed once per process and endpoint, then remembered."""
+    """Whether gTTS answers with audio; probed once per process and endpoint, and again a while after a failure."""
     url = _endpoint(settings)
     with _probe_lock:
-        if url not in _probes:
-            _probes[url] = _probe(settings, url)
-        return _probes[url]
+        known = _probes.get(url)
+        if known is None or (not known[0] and time.monotonic() - known[1] >= PROBE_RETRY_S):
+            known = _probes[url] = (_probe(settings, url), time.monotonic())
+        return known[0]
 
 
 def forget_probes() -> None:
@@ -55,7 +60,7 @@ def _probe(settings: VoiceSettings, url: str) -> bool:
     # A thread, because requests' timeout does not cover a hanging DNS lookup.
     worker = threading.Thread(target=attempt, name="gtts-probe", daemon=True)
     worker.start()
-    worker.join(2 * settings.probe_timeout_s + settings.min_interval_s + 0.5)
+    worker.join(2 * settings.probe_timeout_s + 1.0 / settings.requests_per_second + 0.5)
     if outcome and outcome[0] is None:
         log.debug("gTTS reachable at %s", url)
         return True
@@ -75,7 +80,8 @@ class AutoEngine:
         self.espeak = espeak if espeak is not None else EspeakEngine(settings)
         self.voice = f"{self.gtts.voice}|{self.espeak.voice}"
         self._failed_in_row = 0
-        self._gave_up = False
+        self._rest_s = REST_S[0]
+        self._resting_until = float("-inf")  # time.monotonic() before which gTTS is not asked
         self.calls = 0  # pieces asked for, whichever engine voiced them
 
     @property
@@ -84,8 +90,8 @@ class AutoEngine:
         return f"{self.gtts.version}|{self.espeak.version}"
 
     def online(self) -> bool:
-        """Whether gTTS is to be asked at all."""
-        return not self._gave_up and gtts_reachable(self.settings)
+        """Whether gTTS is to be asked for the next piece: reachable, and not resting after failures."""
+        return time.monotonic() >= self._resting_until and gtts_reachable(self.settings)
 
     def choices(self) -> Iterator[Engine]:
         """Engines whose cached voice may stand in, best first: espeak-ng only when gTTS is out of reach."""
@@ -110,10 +116,14 @@ class AutoEngine:
                 self._failed_in_row += 1
                 log.warning("gTTS failed for %r (%s); this piece is voiced by espeak-ng", text[:60], exc)
                 if self._failed_in_row >= GIVE_UP_AFTER:
-                    self._gave_up = True
-                    log.warning("gTTS failed %d pieces in a row; espeak-ng voices the rest", GIVE_UP_AFTER)
+                    # Rest gTTS, then let the next piece try it again; each rest in a row is twice as long.
+                    self._resting_until = time.monotonic() + self._rest_s
+                    log.warning("gTTS failed %d pieces in a row; espeak-ng voices pieces for the next %.0f s",
+                                self._failed_in_row, self._rest_s)
+                    self._rest_s = min(REST_S[1], self._rest_s * 2)
             else:
                 self._failed_in_row = 0
+                self._rest_s = REST_S[0]
                 return voiced
         return self.espeak.synthesize(text)
 

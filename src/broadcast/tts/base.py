@@ -31,10 +31,10 @@ class VoiceSettings:
     volume: int = 60  # espeak volume: peaks near -2 dBFS, nothing clips
     gtts_lang: str = "vi"
     gtts_tld: str = "com"
-    timeout_s: float = 8.0  # every gTTS request
+    timeout_s: float = 8.0  # every gTTS request, all of it: connecting, waiting and reading the answer
     retries: int = 3  # on timeout, connection failure, 429, 5xx
     backoff_s: float = 0.5  # first retry delay; doubles each time, with jitter
-    min_interval_s: float = 0.2  # process-wide gap between two gTTS requests
+    requests_per_second: float = 2.0  # gTTS requests a second for the whole build, every worker process together
     probe_timeout_s: float = 2.0  # the auto engine's one reachability probe
 
     def __post_init__(self) -> None:
@@ -56,9 +56,10 @@ class VoiceSettings:
         for name in ("timeout_s", "probe_timeout_s"):
             if not getattr(self, name) > 0:
                 yield name, f"{getattr(self, name)} must be a positive number of seconds"
-        for name in ("backoff_s", "min_interval_s"):
-            if getattr(self, name) < 0:
-                yield name, f"{getattr(self, name)} must not be negative"
+        if self.backoff_s < 0:
+            yield "backoff_s", f"{self.backoff_s} must not be negative"
+        if not self.requests_per_second > 0:
+            yield "requests_per_second", f"{self.requests_per_second} must be a positive number of requests a second"
         if not 0 <= self.retries <= 10:
             yield "retries", f"{self.retries} is outside 0..10"
 
@@ -71,8 +72,8 @@ class VoiceSettings:
         """Upper bound on the time one piece may spend on gTTS: every attempt times out, every backoff is full."""
         attempts = self.retries + 1
         backoffs = sum(self.backoff_s * 2**i for i in range(self.retries))
-        # requests applies the timeout to connect and to the read; allow both per attempt.
-        return attempts * (2 * self.timeout_s + self.min_interval_s) + backoffs
+        # The timeout is a deadline for the whole request; the budget spaces attempts 1/rate apart.
+        return attempts * (self.timeout_s + 1.0 / self.requests_per_second + 0.2) + backoffs
 
 
 @dataclass(frozen=True)

@@ -1,41 +1,22 @@
-"""Online voice: Google Translate's TTS through gTTS, one request per piece, with timeouts, retries and a throttle."""
+"""Online voice: Google Translate's TTS through gTTS, one request per piece, in the build-wide request budget."""
 
 from __future__ import annotations
 
-import io
 import logging
 import random
-import threading
 import time
 import unicodedata
 
-import requests
+import gtts.tts
 from gtts import __version__ as GTTS_VERSION
-from gtts.tts import gTTS, gTTSError
+from gtts.tts import gTTS
 from pydub import AudioSegment
 
 from broadcast.errors import AudioError, TTSError
 from broadcast.tts.base import Voiced, VoiceSettings
+from broadcast.tts.transport import PermanentHTTPError, RequestBudget, TransientHTTPError, audio_from_answer, send
 
 log = logging.getLogger(__name__)
-
-_throttle_lock = threading.Lock()
-_last_request = float("-inf")
-
-
-def _wait_turn(min_interval_s: float) -> None:
-    """Process-wide throttle: at most one gTTS request every `min_interval_s` seconds."""
-    global _last_request
-    with _throttle_lock:  # held while sleeping on purpose: requests queue up behind each other
-        wait = _last_request + min_interval_s - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        _last_request = time.monotonic()
-
-
-class _Transient(Exception):
-    """A failure worth retrying: timeout, connection failure, 429 or 5xx."""
-
 
 def looks_like_mp3(data: bytes) -> bool:
     """True when `data` starts with an ID3 tag or a valid MPEG audio frame header."""
@@ -65,7 +46,7 @@ def decode_mp3_audio(data: bytes) -> AudioSegment:
 
 
 class GTTSEngine:
-    """gTTS with a timeout on every request, retries with backoff and jitter, and a global throttle."""
+    """gTTS with a deadline on every request, retries with backoff and jitter, and the build-wide request budget."""
 
     name = "gtts"
     version = f"gtts {GTTS_VERSION}"
@@ -86,14 +67,22 @@ class GTTSEngine:
         return Voiced(text=text, engine=self.name, audio=decode_mp3_audio(mp3), mp3=mp3)
 
     def fetch(self, text: str, *, retries: int | None = None, timeout_s: float | None = None) -> bytes:
-        """MP3 bytes for `text` as Google sends them, checked to be audio; retries transient failures."""
+        """MP3 bytes for `text` as Google sends them, checked to be audio; retries transient failures.
+
+        Every attempt waits for a slot in the build-wide request budget; a 429 or 5xx slows the whole build
+        (and its Retry-After, if any, is honoured by every process) before the backoff of this piece."""
         retries = self.settings.retries if retries is None else retries
         timeout_s = self.settings.timeout_s if timeout_s is None else timeout_s
+        budget = self._budget()
         started = time.monotonic()
         for attempt in range(retries + 1):
+            budget.acquire()
+            self.requests += 1
             try:
-                return self._request(text, timeout_s)
-            except _Transient as exc:
+                data = self._request(text, timeout_s)
+            except TransientHTTPError as exc:
+                if exc.status is not None:
+                    budget.slow_down(exc.retry_after_s)
                 if attempt == retries:
                     spent = time.monotonic() - started
                     raise TTSError(f"gTTS failed after {attempt + 1} attempt(s) in {spent:.1f} s: {exc}") from exc
@@ -101,12 +90,17 @@ class GTTSEngine:
                 delay = self.settings.backoff_s * 2**attempt * random.uniform(0.5, 1.0)
                 log.info("gTTS attempt %d failed (%s); retrying in %.2f s", attempt + 1, exc, delay)
                 time.sleep(delay)
+            else:
+                budget.eased()
+                return data
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _budget(self) -> RequestBudget:
+        return RequestBudget(gtts.tts._translate_url(tld=self.settings.gtts_tld, path=""),
+                             self.settings.requests_per_second)
+
     def _request(self, text: str, timeout_s: float) -> bytes:
-        _wait_turn(self.settings.min_interval_s)
-        self.requests += 1
-        buffer = io.BytesIO()  # never the target file: gTTS leaves 0-byte files behind on errors
+        """One attempt: gTTS prepares the request, transport sends it, the answer is parsed as gTTS would."""
         tts = gTTS(
             text,
             lang=self.settings.gtts_lang,
@@ -115,21 +109,16 @@ class GTTSEngine:
             pre_processor_funcs=[],  # the speech stage already prepared the text
             timeout=timeout_s,
         )
-        try:
-            tts.write_to_fp(buffer)
-        except gTTSError as exc:
-            status = exc.rsp.status_code if exc.rsp is not None else None
-            if status is None or status == 429 or status >= 500:
-                cause = exc.__context__ if status is None and exc.__context__ is not None else exc
-                raise _Transient(f"{type(cause).__name__}: {cause}"[:300]) from exc
-            if status < 400:  # a 200 whose audio line gTTS could not parse
+        data = b""
+        for prepared in tts._prepare_requests():  # one request: pieces are already <= 100 characters
+            try:
+                body = send(prepared, timeout_s)
+            except PermanentHTTPError as exc:
+                raise TTSError(f"gTTS refused: {exc}") from exc
+            try:
+                data += audio_from_answer(body)
+            except ValueError as exc:  # no audio line, or undecodable base64
                 raise TTSError(f"gTTS answered without audio: {exc}") from exc
-            raise TTSError(f"gTTS refused the request: {exc}") from exc
-        except requests.RequestException as exc:
-            raise _Transient(f"{type(exc).__name__}: {exc}"[:300]) from exc
-        except ValueError as exc:  # undecodable base64 or text in a 200 answer
-            raise TTSError(f"gTTS answered with something that is not audio: {exc}") from exc
-        data = buffer.getvalue()
         if not data:
             raise TTSError("gTTS answered without audio (an empty or unrecognised response)")
         if not looks_like_mp3(data):
