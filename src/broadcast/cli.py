@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 templates_app = typer.Typer(help="Work with the script templates.", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
+accounts_app = typer.Typer(help="The portal's accounts: station links and editors.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="schedule.yaml to use (default: ./schedule.yaml if present).")
 TemplatesOpt = typer.Option(None, "--templates", "-t", help="Folder of template overrides, searched before the defaults.")
@@ -279,6 +281,69 @@ def build_command(
         for failure in report.failures:
             typer.echo(f"failed: {failure}", err=True)
         raise typer.Exit(1)
+
+
+BaseUrlOpt = typer.Option(None, "--base-url", help="The portal's public address (https://...), for full links.")
+
+
+def _station_or_fail(project, station: str):
+    from .errors import ConfigError
+
+    try:
+        return project.schedule.station(station)
+    except KeyError:
+        run(lambda: _raise(ConfigError.at(project.schedule.path, None, "stations", f"no station with id '{station}'")))
+
+
+@accounts_app.command("init")
+def accounts_init(
+    base_url: Optional[str] = BaseUrlOpt,
+    replace: bool = typer.Option(False, "--replace", help="New links for every station (old ones stop working)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Create a secret link for every station that has none; print station,name,link as CSV."""
+    from .portal.accounts import init_links, links_csv
+    from .portal.database import open_database
+
+    project = _project(config)
+    db = run(lambda: open_database(project.schedule))
+    links = run(lambda: init_links(db, [(s.id, s.name) for s in project.schedule.stations], base_url, replace))
+    typer.echo(links_csv(links), nl=False)
+    typer.echo(f"{len(links)} links created (stations that already had one keep it; --replace renews all)", err=True)
+
+
+@accounts_app.command("rotate")
+def accounts_rotate(
+    station: str = typer.Argument(..., help="The station id whose link is replaced."),
+    base_url: Optional[str] = BaseUrlOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Replace a station's link: the old one and the phones it signed in stop working."""
+    from .portal.accounts import links_csv, rotate_link
+    from .portal.database import open_database
+
+    project = _project(config)
+    st = _station_or_fail(project, station)
+    db = run(lambda: open_database(project.schedule))
+    typer.echo(links_csv([run(lambda: rotate_link(db, st.id, st.name, base_url))]), nl=False)
+
+
+@accounts_app.command("editor")
+def accounts_editor(
+    name: str = typer.Argument(..., help="The editor's sign-in name."),
+    password: Optional[str] = typer.Option(None, "--password", help="The password (default: asked, not echoed)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Set an editor's password (scrypt-hashed) for the department's pages."""
+    from .portal.accounts import set_editor_password
+    from .portal.database import open_database
+
+    project = _project(config)
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    db = run(lambda: open_database(project.schedule))
+    run(lambda: set_editor_password(db, name, password))
+    typer.echo(f"editor {name}: password set")
 
 
 if __name__ == "__main__":  # pragma: no cover

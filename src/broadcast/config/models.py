@@ -131,6 +131,7 @@ class Schedule:
     rotation: Rotation
     stations: tuple[Station, ...]
     source: LocatedYAML = field(repr=False, compare=False)
+    portal_database: Path | None = None  # the portal's SQLite file (portal: {database: ...}), next to schedule.yaml
 
     def problem(self, path: PathKey, message: str) -> Problem:
         """A Problem located at the line of `path` in schedule.yaml (or its nearest parent)."""
