@@ -346,5 +346,46 @@ def accounts_editor(
     typer.echo(f"editor {name}: password set")
 
 
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to listen on."),
+    today: Optional[str] = typer.Option(None, "--today", help="The portal's date (YYYY-MM-DD), for rehearsals and tests."),
+    behind_proxy: bool = typer.Option(False, "--behind-proxy", help="Trust the proxy's X-Forwarded-* headers (HTTPS)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Run the portal: each station's day on a phone, "Đã phát" confirmations, the department's dashboard."""
+    from .portal.app import serve
+    from .publish import parse_date
+
+    project = _project(config)
+    day = run(lambda: parse_date(today, "--today"))
+    run(lambda: serve(project.schedule, host=host, port=port, today=day, behind_proxy=behind_proxy))
+
+
+@app.command("report")
+def report_command(
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv (UTF-8 with BOM, for Excel) or xlsx."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """The campaign report: one row per station (planned, aired, not aired, minutes), then one per item."""
+    from .errors import InputError
+    from .portal.report import campaign_report, write_report
+
+    if fmt not in ("csv", "xlsx"):
+        run(lambda: _raise(InputError.at("--format", None, "", f"must be csv or xlsx, not {fmt!r}")))
+    project = _project(config)
+    data = run(lambda: campaign_report(project.schedule, fmt))
+    if output is None:
+        if fmt == "xlsx" and sys.stdout.isatty():
+            run(lambda: _raise(InputError.at("--output", None, "", "XLSX is binary: give -o FILE")))
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        run(lambda: write_report(data, output))
+        typer.echo(f"{output}: report written", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
