@@ -145,6 +145,11 @@ class Database:
                             " ON a.id = m.id")
         return {(e.station, e.date, e.slot): e for e in map(_entry, rows)}
 
+    def entries_for(self, station: str) -> dict[tuple[str, str, str], Entry]:
+        """One station's slots' latest entries."""
+        rows = self.execute("SELECT * FROM asrun WHERE station=? ORDER BY id", (station,))
+        return {(e.station, e.date, e.slot): e for e in map(_entry, rows)}
+
     def history(self, station: str, date: str, slot: str) -> list[Entry]:
         rows = self.execute("SELECT * FROM asrun WHERE station=? AND date=? AND slot=? ORDER BY id", (station, date, slot))
         return [_entry(r) for r in rows]

@@ -50,7 +50,7 @@ class LivePlan:
         return self._slots.get((station, date, slot))
 
     def for_station(self, station: str) -> list[LiveSession]:
-        return [s for s in self.sessions if s.station == station]
+        return list(self._stations.get(station, ()))
 
     def file(self, rel: str | None) -> Path | None:
         """A file the manifest lists, only if it stays inside the output folder and exists."""
@@ -62,6 +62,10 @@ class LivePlan:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_keys", {s.key: s for s in self.sessions})
         object.__setattr__(self, "_slots", {(s.station, s.date, s.slot): s for s in self.sessions})
+        by_station: dict[str, list[LiveSession]] = {}
+        for s in self.sessions:
+            by_station.setdefault(s.station, []).append(s)
+        object.__setattr__(self, "_stations", by_station)
 
 
 def read_plan(out: Path) -> LivePlan:

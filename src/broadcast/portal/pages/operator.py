@@ -43,7 +43,7 @@ def routes(portal: Portal) -> list[Route]:
         plan = portal.live.plan()
         mine = plan.for_station(session.subject)
         today = portal.today()
-        entries = {k: e for k, e in portal.db.current_entries().items() if k[0] == session.subject}
+        entries = portal.db.entries_for(session.subject)
         days = []
         for n, label in ((0, "Hôm nay"), (1, "Ngày mai")):
             day = today + dt.timedelta(days=n)
