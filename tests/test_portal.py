@@ -260,3 +260,39 @@ def test_accounts_cli_prints_links_and_bad_input_exits_2(campaign_copy):
     assert bad.returncode == 2 and b"schedule.yaml" in bad.stderr and b"Traceback" not in bad.stderr
     bad = cli(campaign_copy, "report", "--format", "pdf")
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr
+
+
+def test_the_portal_database_is_set_in_schedule_yaml_and_a_wrong_key_is_located(campaign_copy):
+    path = campaign_copy / "schedule.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "portal: {database: data/as-run.sqlite3}\n", encoding="utf-8")
+    assert open_project(path).schedule.portal_database == campaign_copy / "data" / "as-run.sqlite3"
+    assert cli(campaign_copy, "accounts", "init").returncode == 0
+    assert (campaign_copy / "data" / "as-run.sqlite3").is_file()
+    assert Database(campaign_copy / "data" / "as-run.sqlite3").execute("PRAGMA journal_mode")[0][0] == "wal"
+    path.write_text(text + "portal: {databse: x.sqlite3}\n", encoding="utf-8")
+    bad = cli(campaign_copy, "report")
+    line = len(text.splitlines()) + 1
+    assert bad.returncode == 2 and f"schedule.yaml:{line}: portal.databse: unknown key".encode() in bad.stderr
+
+
+def test_a_not_aired_report_needs_a_known_reason(campaign):
+    c = campaign.signed_in(COMMUNE)
+    csrf = csrf_of(c.get("/").text)
+    assert confirm(c, csrf, COMMUNE, "2023-07-01", "17:00", status="not_aired", reason="sấm sét").status_code == 400
+    assert confirm(c, csrf, COMMUNE, "2023-07-01", "17:00", status="maybe").status_code == 400
+    assert campaign.aired_entries() == 0
+    confirm(c, csrf, COMMUNE, "2023-07-01", "17:00", status="not_aired", reason="khac", note="<b>loa hỏng</b>")
+    page = c.get("/").text
+    assert "&lt;b&gt;loa hỏng&lt;/b&gt;" in page and "<b>loa hỏng</b>" not in page
+
+
+def test_migrations_are_numbered_and_reopening_keeps_the_log(tmp_path):
+    from broadcast.portal.database import MIGRATIONS
+
+    db = Database(tmp_path / "p.sqlite3")
+    db.record("a", "2023-07-01", "17:00", "aired", None, "", False, "t")
+    db.close()
+    again = Database(tmp_path / "p.sqlite3")
+    assert again.execute("PRAGMA user_version")[0][0] == len(MIGRATIONS)
+    assert again.latest("a", "2023-07-01", "17:00").status == "aired"
