@@ -55,34 +55,32 @@ def routes(portal: Portal) -> list[Route]:
                            days=days, pending=pending, entries=entries, csrf=session.csrf,
                            message=MESSAGES.get(code, request.query_params.get("e", "")), error=bool(request.query_params.get("e")))
 
-    async def audio(request: Request):
+    def own_file(request: Request, field: str):
+        """(the session, the file) a signed-in station may have, or the refusal to send instead."""
         station = station_of(request)
         if station is None:
-            return not_signed_in()
+            return None, not_signed_in()
         plan = portal.live.plan()
         s = plan.by_key(request.path_params["key"])
         if s is None:
-            return portal.message("Không có", "Không có tệp này trong kế hoạch hiện hành.", 404)
+            return None, portal.message("Không có", "Không có buổi phát này trong kế hoạch hiện hành.", 404)
         if s.station != station:
-            return refused()
-        path = plan.file(s.audio)
+            return None, refused()
+        path = plan.file(getattr(s, field))
         if path is None:
-            return portal.message("Không có", "Tệp âm thanh chưa sẵn sàng.", 404)
+            return None, portal.message("Không có", "Tệp chưa sẵn sàng.", 404)
+        return s, path
+
+    async def audio(request: Request):
+        s, found = own_file(request, "audio")
+        if s is None:
+            return found
         disposition = "attachment" if request.query_params.get("download") else "inline"
-        return FileResponse(path, media_type="audio/mpeg", filename=s.download_name, content_disposition_type=disposition)
+        return FileResponse(found, media_type="audio/mpeg", filename=s.download_name, content_disposition_type=disposition)
 
     async def script(request: Request):
-        station = station_of(request)
-        if station is None:
-            return not_signed_in()
-        plan = portal.live.plan()
-        s = plan.by_key(request.path_params["key"])
-        if s is None or s.station != station:
-            return refused() if s else portal.message("Không có", "Không có kịch bản này.", 404)
-        path = plan.file(s.script)
-        if path is None:
-            return portal.message("Không có", "Kịch bản chưa sẵn sàng.", 404)
-        return FileResponse(path, media_type="text/plain; charset=utf-8")
+        s, found = own_file(request, "script")
+        return FileResponse(found, media_type="text/plain; charset=utf-8") if s else found
 
     async def confirm(request: Request):
         session = portal.session(request)
