@@ -196,20 +196,33 @@ async def burst(url: str, stations: list[str], link: dict[str, str], concurrency
 
     sem = asyncio.Semaphore(concurrency)
     signed: dict[str, tuple[str, str]] = {}
+    sign_in_errors: list[str] = []
     failures = 0
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=httpx.Limits(max_connections=concurrency)) as c:
         async def sign_in(station: str) -> None:
             async with sem:
-                r = await c.get(link[station], follow_redirects=False)
-                sid = r.cookies["bc_session"]
-                page = await c.get("/", headers={"cookie": f"bc_session={sid}"})
-                signed[station] = (sid, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1))
-                c.cookies.clear()
+                for _ in range(3):  # a sign-in that fails is retried; one that never works is counted lost
+                    try:
+                        r = await c.get(link[station], follow_redirects=False)
+                        sid = r.cookies["bc_session"]
+                        page = await c.get("/", headers={"cookie": f"bc_session={sid}"})
+                        signed[station] = (sid, re.search(r'name="csrf" value="([^"]+)"', page.text).group(1))
+                        return
+                    except (httpx.HTTPError, KeyError, AttributeError) as exc:
+                        sign_in_errors.append(repr(exc))
+                    finally:
+                        c.cookies.clear()
 
         await asyncio.gather(*(sign_in(s) for s in stations))
 
+        if sign_in_errors:
+            print(f"burst: {len(sign_in_errors)} sign-in errors, first {sign_in_errors[0]}", file=sys.stderr)
+
         async def confirm(station: str) -> None:
             nonlocal failures
+            if station not in signed:
+                failures += 1
+                return
             sid, csrf = signed[station]
             async with sem:
                 try:
@@ -262,8 +275,12 @@ def portal_rows(root: Path, n_operators: int = 200, n_burst: int = 10_000, say=p
                          ours / theirs >= 0.5))
         else:
             rows.append(("portal: download throughput", f"{ours / 1e6:.0f} MB/s (nginx not installed)", ">= 0.5x nginx", None))
+        for row in rows:
+            say("  " + " | ".join(map(str, row)))
         say(f"portal: burst of {n_burst} confirmations")
         seconds, failures = asyncio.run(burst(server.url, ids[:n_burst], link, concurrency=100))
+        if server.proc.poll() is not None:
+            say(f"portal: the server died: {server.proc.stderr.read().decode()[-800:]}")
     finally:
         server.stop()
         if web is not None:
