@@ -539,6 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     start, load = time.perf_counter(), os.getloadavg()[0]
     try:
         rows = run(root, sizes)
+        from bench_portal import portal_rows  # the portal's figures (issue 11): scripts/bench_portal.py
+
+        rows += [Row(*r) for r in portal_rows(root / "portal", *((50, 500) if args.quick else (200, 10_000)), say=lambda m: print(m, file=sys.stderr, flush=True))]
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -21,6 +21,8 @@ templates_app = typer.Typer(help="Work with the script templates.", no_args_is_h
 app.add_typer(templates_app, name="templates")
 bulletin_app = typer.Typer(help="Write bulletins (normal, priority, emergency) for the stations.", no_args_is_help=True)
 app.add_typer(bulletin_app, name="bulletin")
+accounts_app = typer.Typer(help="The portal's accounts: station links and editors.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="schedule.yaml to use (default: ./schedule.yaml if present).")
 TemplatesOpt = typer.Option(None, "--templates", "-t", help="Folder of template overrides, searched before the defaults.")
@@ -370,6 +372,108 @@ def approve_command(
     project = _project(config)
     approved = run(lambda: approve(project, release, by))
     typer.echo(f"{approved.id} is live (approved by {by})")
+BaseUrlOpt = typer.Option(None, "--base-url", help="The portal's public address (https://...), for full links.")
+
+
+def _station_or_fail(project, station: str):
+    from .errors import ConfigError
+
+    try:
+        return project.schedule.station(station)
+    except KeyError:
+        run(lambda: _raise(ConfigError.at(project.schedule.path, None, "stations", f"no station with id '{station}'")))
+
+
+@accounts_app.command("init")
+def accounts_init(
+    base_url: Optional[str] = BaseUrlOpt,
+    replace: bool = typer.Option(False, "--replace", help="New links for every station (old ones stop working)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Create a secret link for every station that has none; print station,name,link as CSV."""
+    from .portal.accounts import init_links, links_csv
+    from .portal.database import open_database
+
+    project = _project(config)
+    db = run(lambda: open_database(project.schedule))
+    links = run(lambda: init_links(db, [(s.id, s.name) for s in project.schedule.stations], base_url, replace))
+    typer.echo(links_csv(links), nl=False)
+    typer.echo(f"{len(links)} links created (stations that already had one keep it; --replace renews all)", err=True)
+
+
+@accounts_app.command("rotate")
+def accounts_rotate(
+    station: str = typer.Argument(..., help="The station id whose link is replaced."),
+    base_url: Optional[str] = BaseUrlOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Replace a station's link: the old one and the phones it signed in stop working."""
+    from .portal.accounts import links_csv, rotate_link
+    from .portal.database import open_database
+
+    project = _project(config)
+    st = _station_or_fail(project, station)
+    db = run(lambda: open_database(project.schedule))
+    typer.echo(links_csv([run(lambda: rotate_link(db, st.id, st.name, base_url))]), nl=False)
+
+
+@accounts_app.command("editor")
+def accounts_editor(
+    name: str = typer.Argument(..., help="The editor's sign-in name."),
+    password: Optional[str] = typer.Option(None, "--password", help="The password (default: asked, not echoed)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Set an editor's password (scrypt-hashed) for the department's pages."""
+    from .portal.accounts import set_editor_password
+    from .portal.database import open_database
+
+    project = _project(config)
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    db = run(lambda: open_database(project.schedule))
+    run(lambda: set_editor_password(db, name, password))
+    typer.echo(f"editor {name}: password set")
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to listen on."),
+    today: Optional[str] = typer.Option(None, "--today", help="The portal's date (YYYY-MM-DD), for rehearsals and tests."),
+    behind_proxy: bool = typer.Option(False, "--behind-proxy", help="Trust the proxy's X-Forwarded-* headers (HTTPS)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Run the portal: each station's day on a phone, "Đã phát" confirmations, the department's dashboard."""
+    from .portal.app import serve
+    from .publish import parse_date
+
+    project = _project(config)
+    day = run(lambda: parse_date(today, "--today"))
+    run(lambda: serve(project.schedule, host=host, port=port, today=day, behind_proxy=behind_proxy))
+
+
+@app.command("report")
+def report_command(
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv (UTF-8 with BOM, for Excel) or xlsx."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """The campaign report: one row per station (planned, aired, not aired, minutes), then one per item."""
+    from .errors import InputError
+    from .portal.report import campaign_report, write_report
+
+    if fmt not in ("csv", "xlsx"):
+        run(lambda: _raise(InputError.at("--format", None, "", f"must be csv or xlsx, not {fmt!r}")))
+    project = _project(config)
+    data = run(lambda: campaign_report(project.schedule, fmt))
+    if output is None:
+        if fmt == "xlsx" and sys.stdout.isatty():
+            run(lambda: _raise(InputError.at("--output", None, "", "XLSX is binary: give -o FILE")))
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        run(lambda: write_report(data, output))
+        typer.echo(f"{output}: report written", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -136,6 +136,7 @@ class Schedule:
     source: LocatedYAML = field(repr=False, compare=False)
     approval: str = "none"
     bulletins: tuple[Path, ...] = ()  # editors' bulletin files (bulletins.yaml beside this file is read too)
+    portal_database: Path | None = None  # the portal's SQLite file (portal: {database: ...}), next to schedule.yaml
 
     def problem(self, path: PathKey, message: str) -> Problem:
         """A Problem located at the line of `path` in schedule.yaml (or its nearest parent)."""

@@ -1,0 +1,123 @@
+"""The one place the portal reads the build's live manifest (manifest.json in the output folder).
+
+Everything else in the portal sees only these typed records, so a change of the manifest's shape is met here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..manifest import MANIFEST, inside
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """One session of the live plan, as the portal shows it."""
+
+    key: str
+    station: str
+    station_name: str
+    level: str
+    date: str  # YYYY-MM-DD
+    slot: str  # HH:MM
+    items: tuple[str, ...]
+    titles: tuple[str, ...]
+    duration_s: float
+    item_seconds: tuple[float, ...]  # each item's body length, in `items` order
+    audio: str | None  # path inside the output folder, or None (segments mode)
+    script: str | None
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.station}_{self.date}_{self.slot.replace(':', 'h')}.mp3"
+
+
+@dataclass(frozen=True)
+class LivePlan:
+    out: Path
+    sessions: tuple[LiveSession, ...]
+
+    def by_key(self, key: str) -> LiveSession | None:
+        return self._keys.get(key)
+
+    def by_slot(self, station: str, date: str, slot: str) -> LiveSession | None:
+        return self._slots.get((station, date, slot))
+
+    def for_station(self, station: str) -> list[LiveSession]:
+        return list(self._stations.get(station, ()))
+
+    def file(self, rel: str | None) -> Path | None:
+        """A file the manifest lists, only if it stays inside the output folder and exists."""
+        if not rel:
+            return None
+        path = inside(self.out, rel)
+        return path if path is not None and path.is_file() else None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_keys", {s.key: s for s in self.sessions})
+        object.__setattr__(self, "_slots", {(s.station, s.date, s.slot): s for s in self.sessions})
+        by_station: dict[str, list[LiveSession]] = {}
+        for s in self.sessions:
+            by_station.setdefault(s.station, []).append(s)
+        object.__setattr__(self, "_stations", by_station)
+
+
+def read_plan(out: Path) -> LivePlan:
+    """The live plan from `out/manifest.json` (an empty plan if there is none or it is unreadable)."""
+    path = Path(out) / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return LivePlan(Path(out), ())
+    except (OSError, ValueError) as exc:
+        log.warning("%s unreadable (%s): no sessions", path, exc)
+        return LivePlan(Path(out), ())
+    segments = data.get("segments", {}) if isinstance(data, dict) else {}
+    sessions = []
+    for rec in data.get("programmes", []) if isinstance(data, dict) else []:
+        try:
+            items = tuple(rec.get("items", ()))
+            body = {}
+            for key in rec.get("segments", ()):
+                seg = segments.get(key, {})
+                label = seg.get("label", "")
+                if seg.get("kind") == "body" and label.startswith("body "):
+                    item = label[5:].partition("/")[0]
+                    body[item] = body.get(item, 0.0) + float(seg.get("duration_s", 0.0))
+            sessions.append(LiveSession(
+                key=str(rec["key"]), station=str(rec["station"]), station_name=str(rec.get("station_name", rec["station"])),
+                level=str(rec.get("level", "")), date=str(rec["date"]), slot=str(rec["time"]), items=items,
+                titles=tuple(rec.get("titles", items)), duration_s=float(rec.get("duration_s", 0.0)),
+                item_seconds=tuple(body.get(i, 0.0) for i in items), audio=rec.get("file"), script=rec.get("script")))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("%s: a programme record is malformed (%s): skipped", path, exc)
+    sessions.sort(key=lambda s: (s.date, s.slot, s.station))
+    return LivePlan(Path(out), tuple(sessions))
+
+
+class LiveManifest:
+    """The live plan, re-read when manifest.json changes (a build replaces it atomically)."""
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._plan = LivePlan(self.out, ())
+
+    def plan(self) -> LivePlan:
+        try:
+            st = os.stat(self.out / MANIFEST)
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        with self._lock:
+            if stamp != self._stamp:
+                self._plan = read_plan(self.out) if stamp else LivePlan(self.out, ())
+                self._stamp = stamp
+            return self._plan
