@@ -4,14 +4,13 @@ Everything else in the portal sees only these typed records, so a change of the 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..manifest import MANIFEST, inside
+from ..manifest import MANIFEST, ManifestError, inside, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -69,34 +68,27 @@ class LivePlan:
 
 
 def read_plan(out: Path) -> LivePlan:
-    """The live plan from `out/manifest.json` (an empty plan if there is none or it is unreadable)."""
-    path = Path(out) / MANIFEST
+    """The live plan from `out/manifest.json`, read through the build's own typed model (an empty plan if
+    there is none or it is unreadable: the portal keeps serving and says why in the log)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        manifest = read_manifest(Path(out))
+    except ManifestError as exc:
+        log.warning("%s: no sessions", exc)
         return LivePlan(Path(out), ())
-    except (OSError, ValueError) as exc:
-        log.warning("%s unreadable (%s): no sessions", path, exc)
+    if manifest is None:
         return LivePlan(Path(out), ())
-    segments = data.get("segments", {}) if isinstance(data, dict) else {}
     sessions = []
-    for rec in data.get("programmes", []) if isinstance(data, dict) else []:
-        try:
-            items = tuple(rec.get("items", ()))
-            body = {}
-            for key in rec.get("segments", ()):
-                seg = segments.get(key, {})
-                label = seg.get("label", "")
-                if seg.get("kind") == "body" and label.startswith("body "):
-                    item = label[5:].partition("/")[0]
-                    body[item] = body.get(item, 0.0) + float(seg.get("duration_s", 0.0))
-            sessions.append(LiveSession(
-                key=str(rec["key"]), station=str(rec["station"]), station_name=str(rec.get("station_name", rec["station"])),
-                level=str(rec.get("level", "")), date=str(rec["date"]), slot=str(rec["time"]), items=items,
-                titles=tuple(rec.get("titles", items)), duration_s=float(rec.get("duration_s", 0.0)),
-                item_seconds=tuple(body.get(i, 0.0) for i in items), audio=rec.get("file"), script=rec.get("script")))
-        except (KeyError, TypeError, ValueError) as exc:
-            log.warning("%s: a programme record is malformed (%s): skipped", path, exc)
+    for rec in manifest.programmes:
+        body: dict[str, float] = {}
+        for key in rec.segments:
+            seg = manifest.segments[key]
+            if seg.kind == "body" and seg.label.startswith("body "):
+                item = seg.label[5:].partition("/")[0]
+                body[item] = body.get(item, 0.0) + seg.duration_s
+        sessions.append(LiveSession(
+            key=rec.key, station=rec.station, station_name=rec.station_name, level=rec.level, date=rec.date,
+            slot=rec.time, items=rec.items, titles=rec.titles or rec.items, duration_s=rec.duration_s,
+            item_seconds=tuple(body.get(i, 0.0) for i in rec.items), audio=rec.file, script=rec.script))
     sessions.sort(key=lambda s: (s.date, s.slot, s.station))
     return LivePlan(Path(out), tuple(sessions))
 
