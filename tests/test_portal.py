@@ -296,3 +296,19 @@ def test_migrations_are_numbered_and_reopening_keeps_the_log(tmp_path):
     again = Database(tmp_path / "p.sqlite3")
     assert again.execute("PRAGMA user_version")[0][0] == len(MIGRATIONS)
     assert again.latest("a", "2023-07-01", "17:00").status == "aired"
+
+
+def test_the_portal_follows_a_new_manifest_and_keeps_confirmations_by_slot(campaign):
+    c = campaign.signed_in(COMMUNE)
+    csrf = csrf_of(c.get("/").text)
+    confirm(c, csrf, COMMUNE, "2023-07-01", "17:00")
+    path = campaign.folder / "audio_out" / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    today = [p for p in data["programmes"] if p["station"] == COMMUNE and p["date"] == "2023-07-01"][0]
+    today["key"] = "rebuilt-" + today["key"]  # a rebuild gives the session a new key and file name
+    data["programmes"] = [p for p in data["programmes"] if not (p["station"] == COMMUNE and p["date"] == "2023-07-02")]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    page = c.get("/").text
+    assert "/audio/rebuilt-" in page and "Đã ghi: <b>Đã phát</b>" in page  # still confirmed: keyed by slot
+    assert c.get(f"/audio/{today['key']}").status_code == 200
+    assert confirm(c, csrf, COMMUNE, "2023-07-02", "17:00").status_code == 404  # no longer in the live plan
