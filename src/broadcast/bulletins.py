@@ -260,3 +260,71 @@ def emergency_programmes(manifest: dict) -> dict[str, list[dict]]:
         if rec.get("level") == "emergency":
             by_station.setdefault(rec["station"], []).append(rec)
     return by_station
+
+
+SYLLABLES_PER_SECOND = 2.5  # 150 a minute: the house reading rate, for a bulletin not yet voiced
+
+
+def estimated_seconds(bulletin: Bulletin) -> float:
+    """How long a bulletin takes to read, from its syllables (the planner's caps need it before voicing)."""
+    return len(bulletin.spoken.split()) / SYLLABLES_PER_SECOND + 2.0  # + the pause between title and text
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The plan with normal and priority bulletins placed in its sessions, and what was given up to fit them."""
+
+    plan: object
+    notes: tuple[str, ...] = ()
+
+
+def place_bulletins(schedule, plan, bulletins, duration=None, overhead_s: float = 120.0) -> Placement:
+    """Put each priority bulletin first after the opening of every session of its targets in its window,
+    dropping rotation items (last first) to keep the session's cap; fit each normal bulletin after the items
+    of the sessions in its window where it fits within the cap. Emergency bulletins have programmes of their
+    own (build_bulletins)."""
+    from .plan import Plan
+
+    placed = [b for b in bulletins if b.level in ("priority", "normal")]
+    if not placed:
+        return Placement(plan)
+    targets = {b.id: set(target_stations(schedule, b)) for b in placed}
+    seconds = {b.id: estimated_seconds(b) for b in placed}
+    item_s = duration or (lambda item, audience: 150.0)
+    notes: list[str] = []
+    sessions = []
+    for session in plan.sessions:
+        station = schedule.station(session.station_id)
+        cap = schedule.levels[station.level].slots[session.slot_index].max_minutes * 60
+        here = [b for b in placed if session.station_id in targets[b.id] and b.start <= session.date <= b.end
+                and (not b.audiences or session.audience in b.audiences)]
+        if not here:
+            sessions.append(session)
+            continue
+        items = list(session.items)
+        prio = [b.id for b in here if b.level == "priority"]
+
+        def length(items: list[str], extra: list[str]) -> float:
+            return overhead_s + sum(item_s(i, session.audience) for i in items) + sum(seconds[x] for x in prio + extra)
+
+        dropped = []
+        while items and length(items, []) > cap:
+            dropped.append(items.pop())
+        if dropped:
+            notes.append(f"{session.station_id} {session.date} {session.time:%H:%M}: priority bulletin "
+                         f"{', '.join(prio)} replaces {', '.join(dropped)} to keep the {cap / 60:g}-minute cap")
+        normal: list[str] = []
+        for b in (b for b in here if b.level == "normal"):
+            if length(items, normal + [b.id]) <= cap:
+                normal.append(b.id)
+        sessions.append(replace(session, items=tuple(items), priority_bulletins=tuple(prio),
+                                normal_bulletins=tuple(normal)))
+    for b in (b for b in placed if b.level == "normal"):
+        if not any(b.id in s.normal_bulletins for s in sessions):
+            notes.append(f"{b.source}: normal bulletin '{b.id}' fits in no session of its window within the caps")
+    return Placement(Plan(tuple(sessions)), tuple(notes))
+
+
+def bulletin_by_id(schedule) -> dict[str, Bulletin]:
+    """Every bulletin of the schedule, by id."""
+    return {b.id: b for b in load_bulletins(schedule)}

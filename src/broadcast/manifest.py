@@ -85,6 +85,7 @@ class ProgrammeRecord:
     sha256: str | None = None
     bytes: int | None = None
     stale: bool = False  # a failed rebuild left the previous version on air
+    bulletins: tuple[str, ...] = ()  # ids of the normal and priority bulletins read in this session
 
     @classmethod
     def from_dict(cls, data: object, where: str) -> "ProgrammeRecord":
@@ -104,13 +105,18 @@ class ProgrammeRecord:
                    file=_field(data, "file", str, where, optional=True),
                    sha256=_field(data, "sha256", str, where, optional=True),
                    bytes=_field(data, "bytes", int, where, optional=True),
-                   stale=bool(_field(data, "stale", bool, where, optional=True)))
+                   stale=bool(_field(data, "stale", bool, where, optional=True)),
+                   bulletins=_strings(data, "bulletins", where) if "bulletins" in data else ())
 
     def to_dict(self) -> dict:
         out = {**asdict(self), "items": list(self.items), "titles": list(self.titles),
                "segments": list(self.segments), "engines": list(self.engines)}
         if not self.stale:
             del out["stale"]
+        if self.bulletins:
+            out["bulletins"] = list(self.bulletins)
+        else:
+            del out["bulletins"]
         for name in ("sha256", "bytes"):
             if out[name] is None:
                 del out[name]

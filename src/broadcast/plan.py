@@ -45,6 +45,9 @@ class Session:
     time: dt.time
     audience: str
     items: tuple[str, ...]
+    # Bulletin ids this session airs: "priority" ones right after the opening, "normal" ones after the items.
+    priority_bulletins: tuple[str, ...] = ()
+    normal_bulletins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

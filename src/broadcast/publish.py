@@ -6,6 +6,7 @@ whole, the manifest is written last) and tidy (it removes only files its previou
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -100,6 +101,7 @@ class Programme:
     segment_keys: tuple[str, ...]
     script_text: str
     key: str
+    bulletins: tuple[str, ...] = ()  # normal and priority bulletins read in this session
 
     @property
     def stem(self) -> str:
@@ -180,6 +182,17 @@ class _Builder:
         voice = replace(self.voice_base, region=station.region)
         return SegmentSpec(kind, self.speech(text), voice, replace(self.audio_base, tempo=tempo), label)
 
+    @functools.cached_property
+    def bulletins(self) -> dict:
+        from .bulletins import bulletin_by_id
+
+        return bulletin_by_id(self.schedule)
+
+    def bulletin(self, bulletin_id: str, station, audience: str) -> SegmentSpec:
+        """A normal or priority bulletin read inside a rotation session, in the session's voice."""
+        return self.segment("bulletin", self.bulletins[bulletin_id].spoken, station, audience,
+                            f"bulletin {bulletin_id}/{audience}")
+
     def chime(self, station) -> SegmentSpec:
         jingle = station.jingle or self.chime_default
         return SegmentSpec("chime", (), self.voice_base, replace(self.audio_base, chime=jingle), f"chime {station.id if station.jingle else ''}".strip())
@@ -201,8 +214,10 @@ class _Builder:
                 chime = self.chime(station)
                 parts = [chime, self.segment("opening", scripts[0].section("opening"), station, session.audience,
                                              f"opening {station.id}/{session.audience}")]
+                parts += [self.bulletin(b, station, session.audience) for b in session.priority_bulletins]
                 parts += [self.segment("body", s.section("body"), station, session.audience, f"body {s.item_id}/{session.audience}")
                           for s in scripts]
+                parts += [self.bulletin(b, station, session.audience) for b in session.normal_bulletins]
                 parts += [self.segment("closing", scripts[0].section("closing"), station, session.audience,
                                        f"closing {station.id}/{session.audience}"), chime]
             except InputError as exc:
@@ -211,11 +226,14 @@ class _Builder:
             keys = tuple(p.key for p in parts)
             for p, k in zip(parts, keys):
                 specs.setdefault(k, p)
-            text = "\n\n".join([scripts[0].section("opening"), *(s.section("body") for s in scripts), scripts[0].section("closing")])
+            said = [self.bulletins[b].spoken for b in session.priority_bulletins]
+            said += [s.section("body") for s in scripts] + [self.bulletins[b].spoken for b in session.normal_bulletins]
+            text = "\n\n".join([scripts[0].section("opening"), *said, scripts[0].section("closing")])
             pkey = hashlib.sha256(json.dumps([keys, session.date.isoformat(), session.time.isoformat(), station.id,
-                                              station.name, self.schedule.campaign.name, session.items]).encode()).hexdigest()
+                                              station.name, self.schedule.campaign.name, session.items,
+                                              session.priority_bulletins, session.normal_bulletins]).encode()).hexdigest()
             programmes.append(Programme(session.date, session.time, station.id, session.audience, tuple(session.items),
-                                        keys, text, pkey))
+                                        keys, text, pkey, session.priority_bulletins + session.normal_bulletins))
             if n % 200 == 0:
                 self.progress("scripts", n + 1, len(sessions))
         if problems:
@@ -319,6 +337,7 @@ class _Builder:
             record = {"key": prog.key, "date": prog.date.isoformat(), "time": prog.time.strftime("%H:%M"),
                       "station": station.id, "station_name": station.name, "level": station.level,
                       "audience": prog.audience, "items": list(prog.items), "titles": titles,
+                      **({"bulletins": list(prog.bulletins)} if prog.bulletins else {}),
                       "segments": list(prog.segment_keys), "playlist": prog.path("m3u8"), "script": prog.path("txt"),
                       "duration_s": round(sum(segments[k]["duration_s"] for k in prog.segment_keys), 3),
                       "engines": sorted({e for k in prog.segment_keys for e in segments[k].get("engines", [])})}
@@ -454,9 +473,15 @@ def campaign_plan(project, manifest: dict | None = None):
     schedule = project.schedule
     if schedule is None:
         raise ConfigError("no schedule.yaml: pass --config FILE or run in the folder that has one")
+    from .bulletins import load_bulletins, place_bulletins
+
     durations, overhead = known_durations(manifest if manifest is not None else load_manifest(schedule.output))
-    return make_plan(schedule, project.handbook.item_ids, set(schedule.rotation.priority_items),
+    plan = make_plan(schedule, project.handbook.item_ids, set(schedule.rotation.priority_items),
                      duration=durations, overhead_s=overhead)
+    placed = place_bulletins(schedule, plan, load_bulletins(schedule), durations, overhead)
+    for note in placed.notes:
+        log.warning("%s", note)
+    return placed.plan
 
 
 def segment_specs(project, options: BuildOptions = BuildOptions(), manifest: dict | None = None) -> list[SegmentSpec]:
