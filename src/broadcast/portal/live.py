@@ -14,6 +14,8 @@ from ..manifest import MANIFEST, ManifestError, inside, read_manifest
 
 log = logging.getLogger(__name__)
 
+EMERGENCY_MARK = "+"  # slot of an emergency programme: "HH:MM+<bulletin id>"
+
 
 @dataclass(frozen=True)
 class LiveSession:
@@ -31,10 +33,18 @@ class LiveSession:
     item_seconds: tuple[float, ...]  # each item's body length, in `items` order
     audio: str | None  # path inside the output folder, or None (segments mode)
     script: str | None
+    kind: str = "rotation"  # or "emergency": a bulletin's own programme ("Phát ngay")
+    bulletins: tuple[str, ...] = ()  # bulletin ids this session reads
+
+    @property
+    def time(self) -> str:
+        """HH:MM (an emergency programme's slot also names its bulletin, so it is confirmed on its own)."""
+        return self.slot.partition(EMERGENCY_MARK)[0]
 
     @property
     def download_name(self) -> str:
-        return f"{self.station}_{self.date}_{self.slot.replace(':', 'h')}.mp3"
+        tail = "_khan-cap" if self.kind == "emergency" else ""
+        return f"{self.station}_{self.date}_{self.time.replace(':', 'h')}{tail}.mp3"
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,16 @@ def read_plan(out: Path) -> LivePlan:
         sessions.append(LiveSession(
             key=rec.key, station=rec.station, station_name=rec.station_name, level=rec.level, date=rec.date,
             slot=rec.time, items=rec.items, titles=rec.titles or rec.items, duration_s=rec.duration_s,
-            item_seconds=tuple(body.get(i, 0.0) for i in rec.items), audio=rec.file, script=rec.script))
+            item_seconds=tuple(body.get(i, 0.0) for i in rec.items), audio=rec.file, script=rec.script,
+            bulletins=rec.bulletins))
+    for rec in manifest.bulletins:
+        if rec.get("level") != "emergency":
+            continue
+        sessions.append(LiveSession(
+            key=str(rec["key"]), station=str(rec["station"]), station_name=str(rec.get("station_name", rec["station"])),
+            level="", date=str(rec["date"]), slot=f"{rec['time']}{EMERGENCY_MARK}{rec['bulletin']}", items=(),
+            titles=(f"Phát ngay: {rec.get('title', rec['bulletin'])}",), duration_s=float(rec.get("duration_s", 0.0)),
+            item_seconds=(), audio=str(rec["file"]), script=None, kind="emergency", bulletins=(str(rec["bulletin"]),)))
     sessions.sort(key=lambda s: (s.date, s.slot, s.station))
     return LivePlan(Path(out), tuple(sessions))
 

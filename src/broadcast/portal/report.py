@@ -15,6 +15,19 @@ LEVEL_VN = {"district": "Huyện", "commune": "Xã"}
 STATION_COLUMNS = ("Mã đài", "Tên đài", "Cấp", "Huyện", "Số buổi kế hoạch", "Số buổi đã phát",
                    "Số buổi không phát được", "Số buổi chưa báo", "Thời lượng đã phát (phút)")
 ITEM_COLUMNS = ("Mã nội dung", "Tên nội dung", "Số lượt kế hoạch", "Số lượt đã phát", "Thời lượng đã phát (phút)")
+BULLETIN_COLUMNS = ("Mã bản tin", "Hình thức", "Số lượt kế hoạch", "Số lượt đã phát")
+BULLETIN_FORM = {"emergency": "Chương trình khẩn cấp riêng", "rotation": "Trong buổi phát thường kỳ"}
+
+
+@dataclass
+class BulletinRow:
+    bulletin: str
+    form: str
+    planned: int = 0
+    aired: int = 0
+
+    def cells(self) -> list:
+        return [self.bulletin, BULLETIN_FORM.get(self.form, self.form), self.planned, self.aired]
 
 
 @dataclass
@@ -72,7 +85,7 @@ def station_rows(plan: LivePlan, entries: Mapping[tuple[str, str, str], Entry], 
     """One row per station (in schedule order), counting the live plan's sessions (of one date if given)."""
     rows = {s.id: StationRow(s.id, s.name, s.level, s.district) for s in stations}
     for s in plan.sessions:
-        if date is not None and s.date != date:
+        if date is not None and s.date != date or s.kind != "rotation":  # bulletins' own programmes: bulletin_rows
             continue
         row = rows.setdefault(s.station, StationRow(s.station, s.station_name, s.level, ""))
         row.planned += 1
@@ -98,15 +111,32 @@ def item_rows(plan: LivePlan, entries: Mapping[tuple[str, str, str], Entry]) -> 
     return sorted(rows.values(), key=lambda r: r.item)
 
 
-def report_csv(stations: list[StationRow], items: list[ItemRow]) -> bytes:
-    """Both tables in one CSV (a blank line between), UTF-8 with a BOM so Excel keeps the Vietnamese."""
+def bulletin_rows(plan: LivePlan, entries: Mapping[tuple[str, str, str], Entry]) -> list[BulletinRow]:
+    """Each bulletin counted apart: confirmed per session it was read in, or on its own for an emergency programme."""
+    rows: dict[tuple[str, str], BulletinRow] = {}
+    for s in plan.sessions:
+        e = entries.get((s.station, s.date, s.slot))
+        for b in s.bulletins:
+            row = rows.setdefault((b, s.kind), BulletinRow(b, s.kind))
+            row.planned += 1
+            row.aired += bool(e and e.status == "aired")
+    return sorted(rows.values(), key=lambda r: (r.bulletin, r.form))
+
+
+def _tables(stations, items, bulletins) -> list[tuple[str, tuple[str, ...], list]]:
+    tables = [("Theo đài", STATION_COLUMNS, stations), ("Theo nội dung", ITEM_COLUMNS, items)]
+    return tables + ([("Bản tin", BULLETIN_COLUMNS, bulletins)] if bulletins else [])
+
+
+def report_csv(stations: list[StationRow], items: list[ItemRow], bulletins: list[BulletinRow] = ()) -> bytes:
+    """The tables in one CSV (a blank line between), UTF-8 with a BOM so Excel keeps the Vietnamese."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(STATION_COLUMNS)
-    w.writerows(_safe(r.cells()) for r in stations)
-    w.writerow([])
-    w.writerow(ITEM_COLUMNS)
-    w.writerows(_safe(r.cells()) for r in items)
+    for n, (_, columns, rows) in enumerate(_tables(stations, items, bulletins)):
+        if n:
+            w.writerow([])
+        w.writerow(columns)
+        w.writerows(_safe(r.cells()) for r in rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -115,26 +145,23 @@ def _safe(cells: list) -> list:
     return ["'" + c if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r") else c for c in cells]
 
 
-def report_xlsx(stations: list[StationRow], items: list[ItemRow]) -> bytes:
+def report_xlsx(stations: list[StationRow], items: list[ItemRow], bulletins: list[BulletinRow] = ()) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = "Theo đài"
-    ws.append(STATION_COLUMNS)
-    for r in stations:
-        ws.append(_safe(r.cells()))
-    wi = wb.create_sheet("Theo nội dung")
-    wi.append(ITEM_COLUMNS)
-    for r in items:
-        wi.append(_safe(r.cells()))
+    for n, (title, columns, rows) in enumerate(_tables(stations, items, bulletins)):
+        ws = wb.active if n == 0 else wb.create_sheet(title)
+        ws.title = title
+        ws.append(columns)
+        for r in rows:
+            ws.append(_safe(r.cells()))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def report_bytes(fmt: str, stations: list[StationRow], items: list[ItemRow]) -> bytes:
-    return report_csv(stations, items) if fmt == "csv" else report_xlsx(stations, items)
+def report_bytes(fmt: str, stations: list[StationRow], items: list[ItemRow], bulletins: list[BulletinRow] = ()) -> bytes:
+    return report_csv(stations, items, bulletins) if fmt == "csv" else report_xlsx(stations, items, bulletins)
 
 
 def schedule_stations(schedule) -> list[StationInfo]:
@@ -151,7 +178,8 @@ def campaign_report(schedule, fmt: str) -> bytes:
         plan, entries = read_plan(schedule.output), db.current_entries()
     finally:
         db.close()
-    return report_bytes(fmt, station_rows(plan, entries, schedule_stations(schedule)), item_rows(plan, entries))
+    return report_bytes(fmt, station_rows(plan, entries, schedule_stations(schedule)), item_rows(plan, entries),
+                        bulletin_rows(plan, entries))
 
 
 def write_report(data: bytes, path: Path) -> None:

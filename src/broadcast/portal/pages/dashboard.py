@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..app import Portal
-from ..report import item_rows, report_bytes, station_rows
+from ..report import bulletin_rows, item_rows, report_bytes, station_rows
 
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -56,7 +56,8 @@ def routes(portal: Portal) -> list[Route]:
         if fmt not in MEDIA:
             return portal.message("Không có", "Định dạng báo cáo: csv hoặc xlsx.", 404)
         plan, entries = portal.live.plan(), portal.db.current_entries()
-        data = report_bytes(fmt, station_rows(plan, entries, portal.stations.values()), item_rows(plan, entries))
+        data = report_bytes(fmt, station_rows(plan, entries, portal.stations.values()), item_rows(plan, entries),
+                            bulletin_rows(plan, entries))
         return Response(data, media_type=MEDIA[fmt],
                         headers={"Content-Disposition": f'attachment; filename="bao-cao-chien-dich.{fmt}"'})
 

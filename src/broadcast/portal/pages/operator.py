@@ -47,12 +47,15 @@ def routes(portal: Portal) -> list[Route]:
         days = []
         for n, label in ((0, "Hôm nay"), (1, "Ngày mai")):
             day = today + dt.timedelta(days=n)
-            days.append({"heading": f"{label}: {vn_date(day)}", "sessions": [s for s in mine if s.date == day.isoformat()]})
+            days.append({"heading": f"{label}: {vn_date(day)}",
+                         "sessions": [s for s in mine if s.date == day.isoformat() and s.kind == "rotation"]})
         pending = [s for s in mine if s.date < today.isoformat() and (s.station, s.date, s.slot) not in entries]
+        # Emergency programmes first ("Phát ngay"), until the operator confirms them.
+        urgent = [s for s in mine if s.kind == "emergency" and (s.station, s.date, s.slot) not in entries]
         code = request.query_params.get("m", "")
         return portal.page("operator.html", title=station.name if station else session.subject,
                            station=station or {"name": session.subject}, today=today.isoformat(), today_vn=vn_date(today),
-                           days=days, pending=pending, entries=entries, csrf=session.csrf,
+                           days=days, urgent=urgent, pending=pending, entries=entries, csrf=session.csrf,
                            message=MESSAGES.get(code, request.query_params.get("e", "")), error=bool(request.query_params.get("e")))
 
     def own_file(request: Request, field: str):
@@ -98,7 +101,7 @@ def routes(portal: Portal) -> list[Route]:
         if s is None:
             return portal.message("Không có trong kế hoạch", f"Buổi {slot} ngày {date} không có trong kế hoạch hiện hành của đài.", 404)
         today = portal.today().isoformat()
-        if s.date > today:
+        if s.date > today and s.kind != "emergency":  # "Phát ngay" is confirmed as soon as it aired
             return portal.message("Chưa đến ngày", "Chỉ xác nhận được buổi phát của hôm nay hoặc những ngày đã qua.", 400)
         status = str(form.get("status", ""))
         try:
