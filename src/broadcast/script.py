@@ -200,13 +200,13 @@ def drop_sentences(text: str, phrases: Sequence[str]) -> str:
 
 
 def explain_first(text: str, explain: Mapping[str, str]) -> str:
-    """Each hard word explained where it is first said (the audience's `explain` of regions.yaml)."""
-    for word, explained in explain.items():
-        found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)
+    """Each hard word explained by a sentence right after the first sentence that says it (regions.yaml `explain`)."""
+    for word, sentence in explain.items():
+        found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)
         if found:
-            rest = text[found.end():]
-            comma = "" if rest[:1] in ".,!?;:" else ","
-            text = text[:found.start()] + explained.rstrip(",") + comma + rest
+            end = re.compile(r"[.!?](?=\s|$)").search(text, found.end())
+            at = end.end() if end else len(text)
+            text = text[:at] + " " + sentence + text[at:]
     return text
 
 
