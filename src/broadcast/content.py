@@ -64,14 +64,16 @@ class Item:
     source_file: str  # where the item was defined, for error messages
     source_line: int | None
     stock: tuple[str, ...] = ()  # which stock sentences fit this item (STOCK)
-    # audience -> field -> indexes of the points that matter for that audience (default: the first two)
+    # audience -> field -> indexes of the points that matter for that audience (default: all; elderly: the first two)
     points_for: Mapping[str, Mapping[str, tuple[int, ...]]] = field(default_factory=lambda: MappingProxyType({}))
 
     def points(self, audience: str, field: str) -> tuple[str, ...]:
         """The points of `field` (how_it_works, warning_signs, what_to_do) this audience's example turns on."""
         values = getattr(self, field)
         chosen = self.points_for.get(audience, {}).get(field)
-        return tuple(values[i] for i in chosen) if chosen else values[:2]
+        if chosen:
+            return tuple(values[i] for i in chosen)
+        return values[:2] if audience == "elderly" else values
 
     def to_dict(self) -> dict:
         """Plain data for JSON: every field, examples as a dict."""
@@ -218,9 +220,9 @@ class _Reader:
         if not isinstance(stock, list) or any(v not in STOCK for v in stock):
             self.fail(path + ("stock",), f"must be a list of: {', '.join(STOCK)}")
         points: dict[str, dict[str, tuple[int, ...]]] = {}
-        for aud, fields in (self.mapping(data.get("points", {}), path + ("points",)) or {}).items():
+        for aud, chosen in (self.mapping(data.get("points", {}), path + ("points",)) or {}).items():
             self.keys({aud: 0}, AUDIENCES, path + ("points",))
-            for name, idx in (self.mapping(fields, path + ("points", aud)) or {}).items():
+            for name, idx in (self.mapping(chosen, path + ("points", aud)) or {}).items():
                 where = path + ("points", aud, name)
                 values = lists.get(name) if name in _ITEM_LIST_FIELDS else None
                 if values is None or not isinstance(idx, list) or not idx or any(
