@@ -66,12 +66,14 @@ class FactUse:
     fact: Fact
     items: tuple[str, ...]
     airs: bool
+    said_at: tuple[str, int | None] = ("", None)  # where the words that carry it are written
 
     def __str__(self) -> str:
-        where = f"{self.fact.source_file}:{self.fact.source_line}"
+        where = f"{self.said_at[0]}:{self.said_at[1]}" if self.said_at[1] else f"{self.fact.source_file}:{self.fact.source_line}"
         state = "AIRS (schedule.yaml facts.air_unconfirmed: true)" if self.airs else "left out of the build"
         items = ", ".join(self.items) if len(self.items) <= 3 else f"{len(self.items)} items"
-        return f"{where}: unconfirmed fact '{self.fact.id}' (in {items}): {state}; check: {self.fact.check}"
+        return (f"{where}: unconfirmed fact '{self.fact.id}' (in {items}; status at {self.fact.source_file}:"
+                f"{self.fact.source_line}): {state}; check: {self.fact.check}")
 
 
 class Locator:
@@ -207,8 +209,22 @@ def unconfirmed_fact_uses(project) -> list[FactUse]:
         if not fact.unconfirmed:
             continue
         items = [fact.item] if fact.item is not None else [i.id for i in handbook.items]
-        uses.append(FactUse(fact, tuple(items), airs))
+        uses.append(FactUse(fact, tuple(items), airs, _said_at(project, fact)))
     return uses
+
+
+def _said_at(project, fact: Fact) -> tuple[str, int | None]:
+    """The content file and line whose text carries the fact (editors' files first), else the fact's own line."""
+    from .content import packaged_handbook_text
+
+    schedule = project.schedule
+    files = [(str(p), Path(p).read_text(encoding="utf-8")) for p in (schedule.content if schedule else ()) if Path(p).is_file()]
+    files.append((fact.source_file if "(packaged)" in fact.source_file else "handbook.yaml (packaged)", packaged_handbook_text()))
+    for name, text in files:
+        for no, line in enumerate(text.splitlines(), 1):
+            if fact.says in line and not line.lstrip().startswith(("says:", "#")):
+                return name, no
+    return fact.source_file, fact.source_line
 
 
 def raise_on_errors(findings: Sequence[Finding]) -> None:
