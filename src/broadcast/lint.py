@@ -112,6 +112,12 @@ class Locator:
                 break
             if _contains(lines[no], phrase):
                 return item.source_file, no + 1
+        lead = phrase.split(":", 1)[0]  # a template's own words before a variable: "Xin nhắc lại: {{ ... }}"
+        if ":" in phrase and len(lead.split()) >= 2:
+            for file, lines in self.files:
+                for no, line in enumerate(lines, 1):
+                    if _contains(line, lead + ":") or _contains(line, lead):
+                        return file, no
         for source in reversed(self.regions.sources):  # a form of address or region word
             for no, line in enumerate(self._lines(source), 1):
                 if _contains(line, phrase) and not line.lstrip().startswith("#"):
@@ -127,6 +133,12 @@ def _spoken(sentence: str, lexicon) -> tuple[str, ...]:
         return tuple(w.lower() for w in _WORD.findall(normalize(sentence, lexicon)))
     except InputError:
         return ()
+
+
+def _head(sentence: str, words: int = 5) -> str:
+    """The first words of a sentence, to find the line that wrote it."""
+    head = " ".join(sentence.split()[:words])
+    return head if ":" in head else head.rstrip(",.;!?")
 
 
 def _contains(text: str, phrase: str) -> bool:
@@ -152,15 +164,16 @@ def lint_script(text: str, item: Item, audience: str, region: str, regions: Regi
             spoken = _spoken(sentence, lexicon)
             if len(spoken) > WARN_SYLLABLES:
                 level = "error" if len(spoken) > MAX_SYLLABLES else "warning"
-                yield Finding(level, *locate.find(sentence[:40], item), what,
+                yield Finding(level, *locate.find(_head(sentence), item), what,
                               f"sentence of {len(spoken)} syllables (at most {WARN_SYLLABLES}, never over "
                               f"{MAX_SYLLABLES}): \"{sentence}\"")
             for word in dict.fromkeys(w for w in spoken if not is_vietnamese_syllable(w)):
-                yield Finding("error", *locate.find(sentence[:40], item), what,
+                yield Finding("error", *locate.find(_head(sentence), item), what,
                               f"the voice would get '{word}', not a Vietnamese syllable; add a lexicon reading: \"{sentence}\"")
-            key = " ".join(spoken)
+            said = sentence.rsplit(":", 1)[-1]  # "Xin nhắc lại: X" right after "Nhớ kỹ: X" is X twice
+            key = " ".join(_spoken(said, lexicon) if len(said.split()) >= 4 else spoken)
             if key and key == previous:
-                yield Finding("error", *locate.find(sentence[:40], item), what, f"said twice in a row: \"{sentence}\"")
+                yield Finding("error", *locate.find(_head(sentence), item), what, f"said twice in a row: \"{sentence}\"")
             previous = key
     for fact in aired_facts:
         if fact.says in text:
