@@ -211,10 +211,12 @@ def explain_first(text: str, explain: Mapping[str, str]) -> str:
 
 
 def export_templates(dest: Path, overwrite: bool = False) -> list[Path]:
-    """Copy the packaged templates into `dest` for editing; existing files are kept unless `overwrite`."""
+    """Copy the packaged templates and regions.yaml into `dest` for editing; existing files are kept unless `overwrite`."""
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for src in sorted(packaged_templates().glob("*.j2")):
+    regions = Path(str(resources.files("broadcast").joinpath("data", "regions.yaml")))
+    # The forms of address and region words come along: list the copy under `regions:` to use it.
+    for src in [*sorted(packaged_templates().glob("*.j2")), regions]:
         target = dest / src.name
         if target.exists() and not overwrite:
             log.info("kept existing %s", target)
