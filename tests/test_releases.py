@@ -22,7 +22,7 @@ from broadcast.releases import ReleaseError, approve, diff, find, list_releases,
 from conftest import build_small_campaign
 
 ELDERLY_EDIT = ('{% extends "default/elderly.j2" %}\n'
-                '{% block signoff %}Ban biên tập kính chúc các cụ mạnh khỏe.{% endblock %}\n')
+                '{% block signoff %}Ban biên tập kính chúc ông bà mạnh khỏe.{% endblock %}\n')
 
 
 def tree_digest(out: Path) -> dict[str, str]:
@@ -85,8 +85,8 @@ def test_diff_names_exactly_the_sessions_the_template_edit_changed(drafted):
     for change in changes:
         [(label, lines)] = change.text_changes
         assert label.startswith("closing tan-phu-phu-lam/elderly")
-        assert "+Ban biên tập kính chúc các cụ mạnh khỏe." in lines
-        assert any(line.startswith("-") and "cảm ơn các cụ" in line for line in lines)
+        assert "+Ban biên tập kính chúc ông bà mạnh khỏe." in lines
+        assert any(line.startswith("-") and "cảm ơn ông bà" in line for line in lines)
 
 
 def test_approve_makes_the_draft_live_and_removes_only_what_nothing_refers_to(drafted_copy):
@@ -103,7 +103,7 @@ def test_approve_makes_the_draft_live_and_removes_only_what_nothing_refers_to(dr
     assert Path(commune["file"]).name in day_page
     old_commune = [k for k in before if "tan-phu-phu-lam_2023-07-01" in k]
     assert old_commune and not any((out / k).exists() for k in old_commune)  # the superseded session files went
-    assert "Ban biên tập kính chúc các cụ" in (out / commune["script"]).read_text(encoding="utf-8")
+    assert "Ban biên tập kính chúc ông bà" in (out / commune["script"]).read_text(encoding="utf-8")
 
 
 def test_approve_is_refused_while_the_release_airs_an_unconfirmed_fact(drafted_copy, monkeypatch):
@@ -167,3 +167,18 @@ def test_approval_killed_at_any_moment_leaves_the_old_or_the_new_release_whole(d
         for rel in live["files"]:
             assert (out / rel).is_file(), (delay, rel)  # every file the live release lists is there
     assert outcomes == {old_id, new_id}  # the kills landed both before and after the switch
+
+
+@pytest.mark.slow
+def test_approval_is_refused_while_the_draft_airs_an_unconfirmed_fact_from_the_handbook(campaign_copy):
+    folder = campaign_copy
+    config = folder / "schedule.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "approval: required\nfacts: {air_unconfirmed: true}\n",
+                      encoding="utf-8")
+    runner = CliRunner()
+    built = runner.invoke(app, ["build", "--engine", "espeak", "-c", str(config)])
+    assert built.exit_code == 0, built.output
+    draft = list_releases(folder / "audio_out")[-1]
+    assert any(f["id"] == "warning-portal-address" for f in draft.facts)  # every script names the portal
+    refused = runner.invoke(app, ["approve", "--by", "Trưởng ban", "-c", str(config)])
+    assert refused.exit_code == 2 and "warning-portal-address" in refused.output

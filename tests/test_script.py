@@ -129,3 +129,16 @@ def test_exported_templates_render_the_same_scripts(tmp_path, handbook, default_
     a = render_script(default_env, handbook, "khoa-sim", "elderly", commune_station, campaign)
     b = render_script(exported, handbook, "khoa-sim", "elderly", commune_station, campaign)
     assert a.text == b.text and str(tmp_path) in b.template
+
+
+def test_exported_regions_file_is_a_working_override(tmp_path, handbook, commune_station, campaign):
+    from broadcast.regions import load_regions
+
+    export_templates(tmp_path)
+    exported = tmp_path / "regions.yaml"
+    exported.write_text(exported.read_text(encoding="utf-8").replace(
+        '"Kính thưa quý ông bà cao tuổi {locality}!"', '"Thưa quý ông bà {locality}!"'), encoding="utf-8")
+    env = make_environment()
+    env.globals["regions"] = load_regions([exported])
+    script = render_script(env, handbook, "khoa-sim", "elderly", commune_station, campaign)
+    assert script.text.startswith(f"Thưa quý ông bà {commune_station.locality}!")

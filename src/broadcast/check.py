@@ -82,11 +82,27 @@ def check_project(project) -> list[str]:
         raise InputError(list(dict.fromkeys(problems)))  # the same bad text in many scripts: said once
     lines = [f"content: {len(project.handbook.items)} items in {len(project.handbook.groups)} groups",
              f"templates: {count} scripts rendered and normalized"]
+    lines += script_review(project)
     if project.schedule is not None:
         plan = _plan(project)
         lines.insert(0, f"{project.schedule.path}: {len(stations)} stations, {len(project.schedule.days())} days")
         lines.append(f"plan: {len(plan.sessions)} sessions")
     lines.append("ok")
+    return lines
+
+
+def script_review(project) -> list[str]:
+    """The linter's findings and the unconfirmed facts, as lines; errors raise (they would stop a build)."""
+    from .lint import lint_project, raise_on_errors, unconfirmed_fact_uses
+
+    findings = lint_project(project)
+    raise_on_errors(findings)
+    uses = unconfirmed_fact_uses(project)
+    lines = [f"scripts: {len(findings)} warnings" if findings else "scripts: no findings"]
+    lines += [f"warning: {f}" for f in findings]
+    lines.append(f"facts: {len(uses)} unconfirmed, " + ("aired (facts.air_unconfirmed: true)" if any(u.airs for u in uses)
+                                                        else "none aired"))
+    lines += [str(u) for u in uses]
     return lines
 
 

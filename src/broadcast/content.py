@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -32,8 +32,12 @@ GROUP_IDS = (1, 2, 3)
 ITEM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ITEM_TEXT_FIELDS = ("title", "hook", "key_message")
 _ITEM_LIST_FIELDS = ("how_it_works", "warning_signs", "what_to_do")
-_ITEM_KEYS = ("id", "number", "group", *_ITEM_TEXT_FIELDS, *_ITEM_LIST_FIELDS, "examples")
-_TOP_KEYS = ("version", "title", "publisher", "groups", "items", "after_scam", "channels")
+_ITEM_REQUIRED = ("id", "number", "group", *_ITEM_TEXT_FIELDS, *_ITEM_LIST_FIELDS, "examples")
+_ITEM_KEYS = (*_ITEM_REQUIRED, "stock", "points")
+_TOP_KEYS = ("version", "title", "publisher", "groups", "items", "after_scam", "channels", "facts")
+# Stock sentences a template adds only where the item declares them relevant (`stock:` of an item).
+STOCK = ("stranger_call", "harvest_money", "wage_card", "fake_leader")
+FACT_STATUSES = ("unconfirmed", "confirmed")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,17 @@ class Item:
     examples: Mapping[str, str]
     source_file: str  # where the item was defined, for error messages
     source_line: int | None
+    stock: tuple[str, ...] = ()  # which stock sentences fit this item (STOCK)
+    # audience -> field -> indexes of the points that matter for that audience (default: all; elderly: the first two)
+    points_for: Mapping[str, Mapping[str, tuple[int, ...]]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def points(self, audience: str, field: str) -> tuple[str, ...]:
+        """The points of `field` (how_it_works, warning_signs, what_to_do) this audience's example turns on."""
+        values = getattr(self, field)
+        chosen = self.points_for.get(audience, {}).get(field)
+        if chosen:
+            return tuple(values[i] for i in chosen)
+        return values[:2] if audience == "elderly" else values
 
     def to_dict(self) -> dict:
         """Plain data for JSON: every field, examples as a dict."""
@@ -71,6 +86,23 @@ class Item:
     def example(self, audience: str) -> str:
         """The example for this audience, or the general one."""
         return self.examples.get(audience) or self.examples["general"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact the scripts say, with its status: unconfirmed facts stay off air unless the schedule allows them."""
+
+    id: str
+    says: str  # the words that carry it in the item, channel or template text
+    status: str  # "unconfirmed" | "confirmed"
+    check: str  # the source to check it against
+    item: str | None  # the item it belongs to, or None for every script
+    source_file: str
+    source_line: int | None
+
+    @property
+    def unconfirmed(self) -> bool:
+        return self.status == "unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -90,6 +122,7 @@ class Handbook:
     after_scam_title: str
     after_scam_steps: tuple[str, ...]
     channels: tuple[Channel, ...]
+    facts: tuple[Fact, ...] = ()
 
     def item(self, item_id: str) -> Item:
         """The item with this id; an unknown id is a ContentError listing the valid ones."""
@@ -162,7 +195,7 @@ class _Reader:
         if data is None:
             return None
         before = len(self.problems)
-        self.keys(data, _ITEM_KEYS, path, required=_ITEM_KEYS)
+        self.keys(data, _ITEM_KEYS, path, required=_ITEM_REQUIRED)
         item_id = data.get("id")
         if not isinstance(item_id, str) or not ITEM_ID.match(item_id):
             self.fail(path + ("id",), "must be lowercase ASCII words joined by '-', e.g. 'khoa-sim'")
@@ -183,10 +216,25 @@ class _Reader:
                     checked = self.text(text, path + ("examples", aud))
                     if checked:
                         examples[aud] = checked
+        stock = data.get("stock", [])
+        if not isinstance(stock, list) or any(v not in STOCK for v in stock):
+            self.fail(path + ("stock",), f"must be a list of: {', '.join(STOCK)}")
+        points: dict[str, dict[str, tuple[int, ...]]] = {}
+        for aud, chosen in (self.mapping(data.get("points", {}), path + ("points",)) or {}).items():
+            self.keys({aud: 0}, AUDIENCES, path + ("points",))
+            for name, idx in (self.mapping(chosen, path + ("points", aud)) or {}).items():
+                where = path + ("points", aud, name)
+                values = lists.get(name) if name in _ITEM_LIST_FIELDS else None
+                if values is None or not isinstance(idx, list) or not idx or any(
+                        not isinstance(i, int) or isinstance(i, bool) or not 1 <= i <= len(values) for i in idx):
+                    self.fail(where, f"must be a list of point numbers (1 to the number of {name})")
+                    continue
+                points.setdefault(aud, {})[name] = tuple(i - 1 for i in idx)
         if len(self.problems) > before:
             return None
         return Item(
             id=item_id, number=number, group=group, examples=MappingProxyType(examples),
+            stock=tuple(stock), points_for=MappingProxyType({a: MappingProxyType(f) for a, f in points.items()}),
             source_file=self.doc.file, source_line=self.doc.line(path), **fields, **lists,  # type: ignore[arg-type]
         )
 
@@ -200,6 +248,24 @@ class _Reader:
             self.fail(path + ("id",), f"must be one of {', '.join(map(str, GROUP_IDS))}")
         title, intro = self.text(data.get("title"), path + ("title",)), self.text(data.get("intro"), path + ("intro",))
         return None if len(self.problems) > before else Group(data["id"], title, intro)  # type: ignore[arg-type]
+
+    def fact(self, raw: Any, path: PathKey) -> Fact | None:
+        data = self.mapping(raw, path)
+        if data is None:
+            return None
+        before = len(self.problems)
+        self.keys(data, ("id", "item", "says", "status", "check"), path, required=("id", "says", "status", "check"))
+        if not isinstance(data.get("id"), str) or not ITEM_ID.match(data.get("id", "")):
+            self.fail(path + ("id",), "must be lowercase ASCII words joined by '-'")
+        if data.get("status") not in FACT_STATUSES:
+            self.fail(path + ("status",), f"must be one of {', '.join(FACT_STATUSES)}")
+        item = data.get("item")
+        if item is not None and (not isinstance(item, str) or not ITEM_ID.match(item)):
+            self.fail(path + ("item",), "must be an item id")
+        says, check = self.text(data.get("says"), path + ("says",)), self.text(data.get("check"), path + ("check",))
+        if len(self.problems) > before:
+            return None
+        return Fact(data["id"], says, data["status"], check, item, self.doc.file, self.doc.line(path))  # type: ignore[arg-type]
 
     def channel(self, raw: Any, path: PathKey) -> Channel | None:
         data = self.mapping(raw, path)
@@ -227,7 +293,8 @@ def _merge(state: dict[str, Any], doc: LocatedYAML, packaged: bool) -> list[Prob
     for key in ("title", "publisher"):
         if key in top:
             state[key] = r.text(top[key], (key,))
-    for key, read, table in (("groups", r.group, "groups"), ("items", r.item, "items"), ("channels", r.channel, "channels")):
+    for key, read, table in (("groups", r.group, "groups"), ("items", r.item, "items"), ("channels", r.channel, "channels"),
+                             ("facts", r.fact, "facts")):
         if key not in top:
             continue
         raw = top[key]
@@ -259,7 +326,7 @@ def packaged_handbook_text() -> str:
 
 def load_handbook(extra: Sequence[Path] = ()) -> Handbook:
     """Load the packaged handbook, then each editor file in order; raise ContentError listing every problem."""
-    state: dict[str, Any] = {"groups": {}, "items": {}, "channels": {}}
+    state: dict[str, Any] = {"groups": {}, "items": {}, "channels": {}, "facts": {}}
     problems = _merge(state, load_yaml_text(packaged_handbook_text(), "handbook.yaml (packaged)"), packaged=True)
     for path in extra:
         try:
@@ -278,6 +345,10 @@ def load_handbook(extra: Sequence[Path] = ()) -> Handbook:
         if item.group not in state["groups"]:
             problems.append(Problem(item.source_file, item.source_line, f"items[{item.id}].group",
                                     f"group {item.group} is not defined"))
+    for fact in state["facts"].values():
+        if fact.item is not None and fact.item not in state["items"]:
+            problems.append(Problem(fact.source_file, fact.source_line, f"facts[{fact.id}].item",
+                                    f"unknown item '{fact.item}'"))
     if problems:
         raise ContentError(problems)
     return Handbook(
@@ -285,5 +356,5 @@ def load_handbook(extra: Sequence[Path] = ()) -> Handbook:
         groups=tuple(state["groups"][g] for g in sorted(state["groups"])),
         items=tuple(items),
         after_scam_title=state["after_scam_title"], after_scam_steps=state["after_scam_steps"],
-        channels=tuple(state["channels"].values()),
+        channels=tuple(state["channels"].values()), facts=tuple(state["facts"].values()),
     )

@@ -13,6 +13,7 @@ import jinja2
 
 from .content import Handbook, load_handbook
 from .errors import ConfigError
+from .regions import load_regions
 from .script import CampaignInfo, StationInfo, make_environment
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class Project:
 
 
 def station_info(station: "Station") -> StationInfo:
-    return StationInfo(name=station.name, level=station.level, locality=station.locality)
+    return StationInfo(name=station.name, level=station.level, locality=station.locality, region=station.region)
 
 
 def open_project(config: Path | None = None, templates: Path | None = None, content: tuple[Path, ...] = ()) -> Project:
@@ -150,4 +151,9 @@ def open_project(config: Path | None = None, templates: Path | None = None, cont
     # The schedule's folder is optional: make_environment skips it while it does not exist.
     chosen = templates if templates is not None else (schedule.templates if schedule is not None else None)
     dirs = [chosen] if chosen is not None else []
-    return Project(schedule=schedule, handbook=handbook, env=make_environment(dirs), template_dirs=tuple(dirs))
+    env = make_environment(dirs)
+    # The forms of address and region words (with the editors' overrides) travel with the environment.
+    env.globals["regions"] = load_regions(schedule.regions if schedule is not None else ())
+    # Until editors approve facts, unconfirmed ones air only when schedule.yaml says so.
+    env.globals["air_unconfirmed"] = schedule.air_unconfirmed if schedule is not None else False
+    return Project(schedule=schedule, handbook=handbook, env=env, template_dirs=tuple(dirs))

@@ -388,6 +388,9 @@ def _page_sessions(records: list[dict]) -> list[PageSession]:
 def build(project, options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildReport:
     """Build every programme of the campaign (or the selected dates/stations) into the output folder."""
     project.check_speakable()
+    from .lint import lint_project, raise_on_errors
+
+    raise_on_errors(lint_project(project))  # the script linter's errors stop a build; warnings do not
     b = _Builder(project, options, progress)
     out = b.out
     try:

@@ -100,10 +100,19 @@ def fingerprints(project) -> dict[str, str]:
 
 
 def aired_facts(project, item_ids: Iterable[str]) -> list[dict]:
-    """The content facts a release airs, with their status: the hook the airable-scripts issue (10) fills in.
+    """The unconfirmed content facts a release airs (only when schedule.yaml says facts.air_unconfirmed: true;
+    a fact an editor confirmed in a content file is no longer unconfirmed, so it is not listed)."""
+    from .lint import unconfirmed_fact_uses
 
-    Until its "unconfirmed" fact status is merged, the handbook has no fact records, so this is []."""
-    return []
+    wanted = set(item_ids)
+    facts = []
+    for use in unconfirmed_fact_uses(project):
+        items = sorted(wanted.intersection(use.items))
+        if use.airs and items:
+            where = use.said_at if use.said_at[1] else (use.fact.source_file, use.fact.source_line)
+            facts.append({"id": use.fact.id, "status": "unconfirmed", "items": items,
+                          "where": f"{where[0]}:{where[1]}", "check": use.fact.check})
+    return facts
 
 
 def unconfirmed(release: Release) -> list[dict]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import logging
 import math
 import re
@@ -11,13 +13,15 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from types import MappingProxyType
+from typing import Mapping, Sequence
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .content import AUDIENCE_LABELS, Handbook, Item, check_audience
+from .content import AUDIENCE_LABELS, Fact, Handbook, Item, check_audience
 from .errors import Problem, TemplateError
+from .regions import Regions, default_regions
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ class StationInfo:
     name: str
     level: str = "commune"  # "district" | "commune"
     locality: str = ""
+    region: str = "south"  # "north" | "central" | "south": forms of address and region words
 
 
 @dataclass(frozen=True)
@@ -199,8 +204,13 @@ def render_script(
     audience = check_audience(audience)
     item = handbook.item(item) if isinstance(item, str) else item
     name = f"{audience}.j2"
+    regions = env.globals.get("regions") or default_regions()
+    address = regions.address(audience, station.region)
+    item = localize_item(item, regions, station.region)
     context = {
         "item": item, "group": handbook.group(item.group), "audience": audience,
+        "addressee": address.addressee, "greeting": address.greet(station.locality), "thanks": address.thanks,
+        "words": regions.words_for(station.region), "region": station.region,
         "audience_label": AUDIENCE_LABELS[audience], "station": station, "campaign": campaign,
         "channels": handbook.channels, "after_scam_title": handbook.after_scam_title,
         "after_scam_steps": handbook.after_scam_steps, "handbook": handbook,
@@ -211,14 +221,60 @@ def render_script(
     except (jinja2.TemplateError, ArithmeticError, RecursionError, TypeError, ValueError, AttributeError, IndexError,
             KeyError, LookupError) as exc:
         raise _template_error(env, name, exc) from None
+    rendered = explain_first(rendered, address.explain)
+    if not env.globals.get("air_unconfirmed", False):
+        rendered = drop_sentences(rendered, [f.says for f in unconfirmed_facts(handbook, item.id)])
     return Script(item.id, audience, template.filename or name, split_sections(rendered))
 
 
+def localize_item(item: Item, regions: Regions, region: str) -> Item:
+    """The item with its {word} region words said as the region says them."""
+    where = (item.source_file, item.source_line)
+    fix = functools.partial(regions.localize, region=region, where=where)
+    return dataclasses.replace(
+        item, hook=fix(item.hook), how_it_works=tuple(map(fix, item.how_it_works)),
+        warning_signs=tuple(map(fix, item.warning_signs)), what_to_do=tuple(map(fix, item.what_to_do)),
+        key_message=fix(item.key_message), examples=MappingProxyType({a: fix(t) for a, t in item.examples.items()}),
+    )
+
+
+def unconfirmed_facts(handbook: Handbook, item_id: str) -> list[Fact]:
+    """The facts of the handbook still marked unconfirmed that a script of this item may say."""
+    return [f for f in handbook.facts if f.unconfirmed and f.item in (None, item_id)]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def drop_sentences(text: str, phrases: Sequence[str]) -> str:
+    """`text` without the sentences that say any of `phrases` (unconfirmed facts stay off air)."""
+    if not phrases:
+        return text
+    out = []
+    for line in text.split("\n"):
+        kept = [s for s in _SENTENCE_END.split(line) if not any(p in s for p in phrases)]
+        out.append(" ".join(kept))
+    return "\n".join(out)
+
+
+def explain_first(text: str, explain: Mapping[str, str]) -> str:
+    """Each hard word explained by a sentence right after the first sentence that says it (regions.yaml `explain`)."""
+    for word, sentence in explain.items():
+        found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)
+        if found:
+            end = re.compile(r"[.!?](?=\s|$)").search(text, found.end())
+            at = end.end() if end else len(text)
+            text = text[:at] + " " + sentence + text[at:]
+    return text
+
+
 def export_templates(dest: Path, overwrite: bool = False) -> list[Path]:
-    """Copy the packaged templates into `dest` for editing; existing files are kept unless `overwrite`."""
+    """Copy the packaged templates and regions.yaml into `dest` for editing; existing files are kept unless `overwrite`."""
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for src in sorted(packaged_templates().glob("*.j2")):
+    regions = Path(str(resources.files("broadcast").joinpath("data", "regions.yaml")))
+    # The forms of address and region words come along: list the copy under `regions:` to use it.
+    for src in [*sorted(packaged_templates().glob("*.j2")), regions]:
         target = dest / src.name
         if target.exists() and not overwrite:
             log.info("kept existing %s", target)

@@ -18,8 +18,8 @@ from .source import read_located
 
 log = logging.getLogger(__name__)
 
-TOP_KEYS = ("campaign", "output", "publish", "templates", "content", "lexicon", "voice", "audio", "levels", "rotation", "stations",
-            "approval", "bulletins", "portal")
+TOP_KEYS = ("campaign", "output", "publish", "templates", "content", "lexicon", "regions", "facts", "voice", "audio", "levels",
+            "rotation", "stations", "approval", "bulletins", "portal")
 CAMPAIGN_KEYS = ("name", "province", "organizer", "start", "end")
 VOICE_KEYS = ("engine", "region", "tempo", "tempo_by_audience", "rate", "timeout_s", "retries", "requests_per_second")
 AUDIO_KEYS = ("bitrate_kbps", "loudness_lufs", "true_peak_dbtp", "sentence_pause_ms", "section_pause_ms", "chime")
@@ -66,12 +66,15 @@ def build_schedule(doc: LocatedYAML, path: Path, known_items: Collection[str] | 
     approval = r.choice(top.get("approval", "none"), ("approval",), APPROVAL_MODES, "an approval mode")
     portal = r.mapping(top.get("portal", {}), ("portal",), ("database",), required=()) or {}
     database = r.file_path(portal.get("database", "portal.sqlite3"), ("portal", "database"), must_be=None)
+    regions = _paths(r, top.get("regions", []), ("regions",))
+    air_unconfirmed = r.boolean(top.get("facts", {}).get("air_unconfirmed", False), ("facts", "air_unconfirmed")) \
+        if r.mapping(top.get("facts", {}), ("facts",), ("air_unconfirmed",)) is not None else False
     if r.problems:
         raise ConfigError(sorted(r.problems, key=lambda p: p.line or 0))
     log.debug("loaded %s: %d stations", path, len(stations))
     return Schedule(
         path=Path(path), campaign=campaign, output=output, publish=publish, templates=templates,  # type: ignore[arg-type]
-        content=content, lexicon=lexicon, voice=voice, audio=audio, levels=levels, rotation=rotation,  # type: ignore[arg-type]
+        content=content, lexicon=lexicon, regions=regions, air_unconfirmed=bool(air_unconfirmed), voice=voice, audio=audio, levels=levels, rotation=rotation,  # type: ignore[arg-type]
         stations=stations, source=doc, approval=approval or "none", bulletins=bulletins, portal_database=database,
     )
 

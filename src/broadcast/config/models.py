@@ -128,6 +128,8 @@ class Schedule:
     templates: Path | None
     content: tuple[Path, ...]
     lexicon: tuple[Path, ...]
+    regions: tuple[Path, ...]  # editors' overrides of the forms of address and region words
+    air_unconfirmed: bool  # facts: air the facts the handbook marks unconfirmed (default: leave them out)
     voice: VoiceConfig
     audio: AudioConfig
     levels: Mapping[str, Level]
