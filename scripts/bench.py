@@ -542,6 +542,12 @@ def main(argv: list[str] | None = None) -> int:
         from bench_portal import portal_rows  # the portal's figures (issue 11): scripts/bench_portal.py
 
         rows += [Row(*r) for r in portal_rows(root / "portal", *((50, 500) if args.quick else (200, 10_000)), say=lambda m: print(m, file=sys.stderr, flush=True))]
+        from bench_bulletin import bench_emergency_bulletin  # issue 12: scripts/bench_bulletin.py
+
+        b = bench_emergency_bulletin(root / "bulletin")
+        rows.append(Row(f"emergency bulletin, `bulletin add` to every station's programme ({b['stations']} stations, offline)",
+                        f"{b['all_stations_s']:.1f} s ({b['published']} published); one station {b['one_station_s']:.1f} s",
+                        f"<= {b['target_s']:.0f} s", b["ok"]))
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -9,7 +9,7 @@ from broadcast.audio import decode_mp3
 from conftest import build_small_campaign
 from faults_support import folder_problems, sha256
 
-SIGNOFF = '{% extends "default/base.j2" %}\n{% block signoff %}Xin chân thành cảm ơn quý vị đã lắng nghe.{% endblock %}\n'
+SIGNOFF = '{% extends "default/base.j2" %}\n{% block signoff %}Xin chân thành cảm ơn {{ addressee }} đã lắng nghe.{% endblock %}\n'
 
 
 def manifest_of(out: Path) -> dict:
