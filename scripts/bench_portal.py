@@ -63,8 +63,9 @@ def fabricate(root: Path, stations: int) -> Path:
         lines.append(f"  - {{id: {sid}, name: \"Đài xã {i}\", level: commune, district: huyen, locality: \"xã {i}\", "
                      "audiences: {general: 1}}")
         programmes.append({"key": f"k{i:05d}", "date": DAY, "time": SLOT, "station": sid, "station_name": f"Đài xã {i}",
-                           "level": "commune", "items": ["khoa-sim"], "titles": ["Khóa SIM"], "segments": [],
-                           "file": f"mp3/s{i % FILES}.mp3", "script": None, "duration_s": 120.0})
+                           "level": "commune", "audience": "general", "items": ["khoa-sim"], "titles": ["Khóa SIM"],
+                           "segments": [], "file": f"mp3/s{i % FILES}.mp3", "playlist": f"p/{sid}.m3u8",
+                           "script": f"p/{sid}.txt", "duration_s": 120.0})
     (root / "schedule.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps({"format": 1, "segments": {}, "programmes": programmes,
                                                    "files": [], "retired": []}), encoding="utf-8")

@@ -115,6 +115,7 @@ def serve(schedule, host: str = "127.0.0.1", port: int = 8080, today: dt.date | 
     import uvicorn
 
     app = app_for_schedule(schedule, today)
+    app.state.portal.live.plan()  # read the live manifest before the first phone asks, not during its request
     log.warning("portal on http://%s:%d (date %s)", host, port, today or "today")
     uvicorn.run(app, host=host, port=port, access_log=False, proxy_headers=behind_proxy,
                 forwarded_allow_ips="*" if behind_proxy else None, log_level="warning")
