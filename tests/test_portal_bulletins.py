@@ -13,6 +13,7 @@ from broadcast.portal.database import Database
 from broadcast.portal.report import bulletin_rows, report_xlsx, station_rows, item_rows, schedule_stations
 from broadcast.portal.live import read_plan
 
+from test_bulletins import add
 from test_portal import COMMUNE, DISTRICT, Campaign, confirm, csrf_of
 
 
@@ -20,9 +21,8 @@ def test_an_emergency_bulletin_is_shown_first_played_confirmed_alone_and_counted
     folder = campaign_copy
     config = folder / "schedule.yaml"
     runner = CliRunner()
-    added = runner.invoke(app, ["bulletin", "add", "-c", str(config), "--level", "emergency", "--title",
-                                "Cảnh báo giả danh công an", "--text", "Công an không gọi điện bắt chuyển tiền.",
-                                "--stations", COMMUNE])
+    added = add(folder, "--level", "emergency", "--title", "Cảnh báo giả danh công an", "--text",
+                "Công an không gọi điện bắt chuyển tiền.", "--stations", COMMUNE)
     assert added.exit_code == 0, added.output
     assert runner.invoke(app, ["build", "--bulletins-only", "-c", str(config)]).exit_code == 0
     c = Campaign(folder)
@@ -30,7 +30,9 @@ def test_an_emergency_bulletin_is_shown_first_played_confirmed_alone_and_counted
         op = c.signed_in(COMMUNE)
         page = op.get("/").text
         assert page.index("Phát ngay") < page.index("<h2>Hôm nay")  # above the day's sessions
-        assert "Cảnh báo giả danh công an" in page
+        assert page.count("Cảnh báo giả danh công an") == 1  # at the top only, not again among unconfirmed days
+        next_day = c.signed_in(COMMUNE, today="2023-07-02").get("/").text  # the programme's day is past
+        assert next_day.count("Cảnh báo giả danh công an") == 1  # still at the top, not also among unconfirmed days
         urgent = [s for s in read_plan(c.schedule.output).for_station(COMMUNE) if s.kind == "emergency"]
         assert len(urgent) == 1
         s = urgent[0]

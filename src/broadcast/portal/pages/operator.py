@@ -49,7 +49,8 @@ def routes(portal: Portal) -> list[Route]:
             day = today + dt.timedelta(days=n)
             days.append({"heading": f"{label}: {vn_date(day)}",
                          "sessions": [s for s in mine if s.date == day.isoformat() and s.kind == "rotation"]})
-        pending = [s for s in mine if s.date < today.isoformat() and (s.station, s.date, s.slot) not in entries]
+        pending = [s for s in mine if s.kind == "rotation" and s.date < today.isoformat()
+                   and (s.station, s.date, s.slot) not in entries]
         # Emergency programmes first ("Phát ngay"), until the operator confirms them.
         urgent = [s for s in mine if s.kind == "emergency" and (s.station, s.date, s.slot) not in entries]
         code = request.query_params.get("m", "")
