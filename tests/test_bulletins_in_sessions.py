@@ -16,6 +16,8 @@ from broadcast.cli import app
 from broadcast.plan import make_plan
 from broadcast.project import open_project
 
+from test_bulletins import add
+
 ROOT = Path(__file__).resolve().parents[1]
 ITEM_S, OVERHEAD_S = 500.0, 120.0  # long items, so a priority bulletin must push some out of the cap
 
@@ -86,9 +88,9 @@ def test_a_priority_bulletin_is_voiced_right_after_the_opening_of_its_targets_se
     folder = campaign_copy
     config = folder / "schedule.yaml"
     runner = CliRunner()
-    added = runner.invoke(app, ["bulletin", "add", "-c", str(config), "--level", "priority", "--title",
-                                "Cảnh báo cuộc gọi giả danh", "--text", "Công an không gọi điện bắt chuyển tiền.",
-                                "--from", "2023-07-02", "--to", "2023-07-02", "--stations", "tan-phu"])
+    added = add(folder, "--level", "priority", "--title", "Cảnh báo cuộc gọi giả danh", "--text",
+                "Công an không gọi điện bắt chuyển tiền.", "--from", "2023-07-02", "--to", "2023-07-02",
+                "--stations", "tan-phu")
     assert added.exit_code == 0, added.output
     built = runner.invoke(app, ["build", "--engine", "espeak", "-c", str(config)])
     assert built.exit_code == 0, built.output
