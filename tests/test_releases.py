@@ -182,3 +182,16 @@ def test_approval_is_refused_while_the_draft_airs_an_unconfirmed_fact_from_the_h
     assert any(f["id"] == "warning-portal-address" for f in draft.facts)  # every script names the portal
     refused = runner.invoke(app, ["approve", "--by", "Trưởng ban", "-c", str(config)])
     assert refused.exit_code == 2 and "warning-portal-address" in refused.output
+
+
+def test_a_build_after_bulletins_only_that_changes_nothing_writes_no_new_release(campaign_copy):
+    from test_bulletins import add
+
+    folder = campaign_copy
+    config = folder / "schedule.yaml"
+    assert add(folder, "--level", "emergency", "--title", "Cảnh báo", "--text", "Không chuyển tiền cho người lạ.").exit_code == 0
+    assert CliRunner().invoke(app, ["build", "--bulletins-only", "-c", str(config)]).exit_code == 0
+    ids = [r.id for r in list_releases(folder / "audio_out")]
+    report = build_small_campaign(config)
+    assert report.release == ids[-1] and [r.id for r in list_releases(folder / "audio_out")] == ids
+    assert live_id(folder / "audio_out") == ids[-1]
