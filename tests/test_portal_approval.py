@@ -4,7 +4,6 @@ an emergency bulletin approved in one step; operators and strangers reach none o
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import shutil
@@ -258,15 +257,15 @@ def test_build_keeps_pages_and_portal_until_the_cli_approves_then_both_show_the_
         draft = list_releases(out)[-1]
         assert runner.invoke(app, ["approve", "--by", "Trưởng ban", "-c", config]).exit_code == 0
         new = {s.slot: s for s in draft.sessions}
-        files = {k: p["file"] for k, p in ((tuple(p[x] for x in ("date", "time", "station")), p)
-                                           for p in draft.manifest["programmes"])}
+        files = {(p["date"], p["time"], p["station"]): p["file"] for p in draft.manifest["programmes"]}
         for date in ("2023-07-01", "2023-07-02"):
             day = (out / date / "index.html").read_text(encoding="utf-8")
-            assert Path(files[(date, "17:00", COMMUNE)]).name in day
-        assert hashlib.sha256((out / "index.html").read_bytes()).hexdigest()  # index.html still there, whole
-        assert "2023-07-01/index.html" in (out / "index.html").read_text(encoding="utf-8")
+            assert Path(files[(date, "17:00", COMMUNE)]).name in day and day.encode() != pages[f"{date}/index.html"]
+        index = (out / "index.html").read_text(encoding="utf-8")  # the front page links the days that name them
+        assert "2023-07-01/index.html" in index and "2023-07-02/index.html" in index
         commune_now, district_now = operator.get("/").text, district.get("/").text
         assert new[CHANGED[0]].key in commune_now and new[CHANGED[0]].key not in portal_before[0]
+        assert commune_now != portal_before[0]
         assert district_now == portal_before[1]  # the district's sessions did not change
     finally:
         c.db.close()
@@ -294,3 +293,28 @@ def test_an_emergency_draft_over_the_live_rotation_is_approved_in_one_step(campa
         assert 'id="no-draft"' in editor.get("/approval").text
     finally:
         c.db.close()
+
+
+@pytest.mark.slow
+def test_an_editor_approves_on_the_real_server_and_the_operator_hears_the_new_release(campaign):
+    import httpx
+
+    from portal_support import Server
+
+    links = campaign.links
+    draft = find(campaign.out, None)
+    new_key = next(s.key for s in draft.sessions if s.slot == CHANGED[0])
+    server = Server(campaign.folder / "schedule.yaml")  # `broadcast serve`: the portal knows its schedule.yaml
+    try:
+        with httpx.Client(base_url=server.url) as op, httpx.Client(base_url=server.url) as ed:
+            op.get(links[COMMUNE], follow_redirects=True)
+            assert new_key not in op.get("/").text
+            login = ed.get("/editor/login").text
+            assert ed.post("/editor/login", data={"csrf": csrf_of(login), "name": "so-tt", "password": PASSWORD}).status_code == 303
+            page = ed.get("/approval").text
+            assert ed.get(players(page)[0]).headers["content-type"] == "audio/mpeg"
+            assert ed.post("/approval/approve", data={"csrf": csrf_of(page), "release": draft.id}).status_code == 303
+            assert new_key in op.get("/").text
+            assert op.get(f"/audio/{new_key}").status_code == 200
+    finally:
+        server.stop()

@@ -244,7 +244,7 @@ def _build_bulletins_locked(project, options, now: dt.datetime | None) -> Bullet
     release = record_release(out, project, manifest, texts, options.by or default_author())
     report.programmes, report.release = records, release.id
     if schedule.approval == "required":
-        report.draft = True
+        report.draft = release.id != live.get("release")  # nothing new when the release is the live one
     else:
         publish_live(out, schedule, {**manifest, "release": release.id}, live)
         tidy(out)

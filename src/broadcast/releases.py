@@ -184,18 +184,6 @@ def newest_draft_id(out: Path, live: str | None) -> str | None:
     return drafts[-1] if drafts else None
 
 
-def live_and_draft_ids(out: Path) -> tuple[str | None, str | None]:
-    """The ids of the live release and of the newest draft."""
-    live = live_id(out)
-    return live, newest_draft_id(out, live)
-
-
-def live_and_draft(out: Path) -> tuple[Release | None, Release | None]:
-    """The live release and the newest draft, reading only those two release files."""
-    live, draft = live_and_draft_ids(out)
-    return (read_release(out, live) if live else None), (read_release(out, draft) if draft else None)
-
-
 def _number(rid: str | None) -> int:
     """A release id's number (0 for none)."""
     match = _ID.fullmatch(rid) if rid else None

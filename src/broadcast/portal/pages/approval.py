@@ -20,7 +20,7 @@ from ...errors import BroadcastError
 from ...manifest import Manifest, ManifestError, inside, read_manifest
 from ...outdir import OutputLockedError
 from ...releases import (Release, ReleaseError, UnconfirmedFactsError, approve, approve_bulletins, diff,
-                         live_and_draft_ids, newest_draft_id, pending_emergencies, read_release, unconfirmed)
+                         live_id, newest_draft_id, pending_emergencies, read_release, unconfirmed)
 from ..app import Portal, csrf_ok
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,10 @@ def _view(out: Path, stations: dict) -> dict:
     except ManifestError as exc:
         log.warning("%s", exc)
         current = None
-    live_id = current.release if current else None
-    draft_id = newest_draft_id(out, live_id)
-    live_pair, draft_pair = (_release(out, live_id) if live_id else None), (_release(out, draft_id) if draft_id else None)
+    live_rid = current.release if current else None
+    draft_rid = newest_draft_id(out, live_rid)
+    live_pair = _release(out, live_rid) if live_rid else None
+    draft_pair = _release(out, draft_rid) if draft_rid else None
     live, old = live_pair or (None, None)
     draft, new = draft_pair or (None, None)
     context: dict = {"live": live, "current": current, "draft": draft, "draft_manifest": new, "changes": [],
@@ -112,6 +113,11 @@ def _view(out: Path, stations: dict) -> dict:
     context["draft_has_rotation_changes"] = bool(context["changes"])
     context["unconfirmed"] = unconfirmed(draft)
     return context
+
+
+def _live_and_draft_ids(out: Path) -> tuple[str | None, str | None]:
+    live = live_id(out)
+    return live, newest_draft_id(out, live)
 
 
 def _file_of(manifest: Manifest, key: str) -> str | None:
@@ -164,7 +170,7 @@ def routes(portal: Portal, schedule=None) -> list[Route]:
         if editor(request) is None:
             return not_an_editor(request)
         rid, key = request.path_params["release"], request.path_params["key"]
-        if rid not in await run_in_threadpool(live_and_draft_ids, out):
+        if rid not in await run_in_threadpool(_live_and_draft_ids, out):
             return portal.message("Không có", "Chỉ nghe được bản đang phát và bản nháp mới nhất.", 404)
         found = await run_in_threadpool(_release, out, rid)
         rel = _file_of(found[1], key) if found else None
