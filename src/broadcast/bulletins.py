@@ -260,6 +260,23 @@ def emergency_programmes(manifest: dict) -> dict[str, list[dict]]:
     return by_station
 
 
+def emergency_page_sessions(manifest: dict, schedule) -> list:
+    """The emergency programmes as the static pages show them ("Phát ngay", first on their day's page)."""
+    from .pages import PageSession
+
+    known = {st.id: st for st in schedule.stations}
+    sessions = []
+    for rec in (r for recs in emergency_programmes(manifest).values() for r in recs):
+        time = dt.time.fromisoformat(rec["time"])
+        station = known.get(rec["station"])
+        sessions.append(PageSession(dt.date.fromisoformat(rec["date"]), time, rec["station"],
+                                    rec.get("station_name", rec["station"]), station.level if station else "",
+                                    "general", (f"Phát ngay: {rec.get('title', rec['bulletin'])}",),
+                                    float(rec.get("duration_s", 0.0)), rec["file"], "", "",
+                                    f"{rec['station']}_{rec['date']}_{time.strftime('%Hh%M')}_khan-cap.mp3", urgent=True))
+    return sessions
+
+
 SYLLABLES_PER_SECOND = 2.5  # 150 a minute: the house reading rate, for a bulletin not yet voiced
 
 
