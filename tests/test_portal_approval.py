@@ -156,6 +156,7 @@ def test_approval_without_csrf_as_an_operator_or_signed_out_is_refused_and_chang
             assert r.status_code == code, (route, r.status_code)
             assert r.headers.get("content-type", "").startswith("text/html") or code == 303
     assert stranger.get("/approval", follow_redirects=False).headers["location"] == "/editor/login"
+    assert 'id="approved"' not in editor.get(f"/approval?ok={draft.id}").text  # says "approved" only of the live one
     assert campaign.live_bytes() == before and status(find(campaign.out, draft.id), live_id(campaign.out)) == "draft"
 
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
-from ...errors import BroadcastError
+from ...errors import BroadcastError, InputError
 from ...manifest import Manifest, ManifestError, inside, read_manifest
 from ...outdir import OutputLockedError
 from ...releases import (Release, ReleaseError, UnconfirmedFactsError, approve, approve_bulletins, diff,
@@ -140,9 +140,11 @@ def _refusal(exc: BroadcastError) -> tuple[str, int]:
     if isinstance(exc, OutputLockedError):
         return "Đang có một lần dựng chương trình ghi vào thư mục phát. Chờ lần dựng xong rồi thử lại. Không có gì thay đổi.", 409
     if isinstance(exc, ReleaseError):
-        return ("Bản này không còn chờ duyệt (đã phát, đã có bản mới hơn, hoặc không còn bản tin khẩn chờ duyệt). "
-                "Tải lại trang để xem bản mới nhất. Không có gì thay đổi.", 409)
-    return "Không duyệt được vì cấu hình hoặc dữ liệu có lỗi; xem chi tiết bên dưới. Không có gì thay đổi.", 400
+        return ("Bản này không còn chờ duyệt (đã được duyệt, không còn trong thư mục, hoặc không còn bản tin khẩn "
+                "chờ duyệt). Tải lại trang để xem bản mới nhất. Không có gì thay đổi.", 409)
+    if isinstance(exc, InputError):
+        return "Không duyệt được vì cấu hình hoặc dữ liệu có lỗi; xem chi tiết bên dưới. Không có gì thay đổi.", 400
+    return "Không duyệt được vì một lỗi khi ghi thư mục phát; xem chi tiết bên dưới.", 500
 
 
 def routes(portal: Portal, schedule=None) -> list[Route]:
@@ -162,7 +164,8 @@ def routes(portal: Portal, schedule=None) -> list[Route]:
         if session is None:
             return not_an_editor(request)
         view = await run_in_threadpool(_view, out, portal.stations)
-        done = request.query_params.get("ok", "")
+        live = view["live"]
+        done = request.query_params.get("ok", "") if live and request.query_params.get("ok") == live.id else ""
         return portal.page("approval.html", title="Duyệt phát", csrf=session.csrf, done=done, sources=SOURCES,
                            can_approve=schedule is not None, **view)
 
