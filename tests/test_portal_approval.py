@@ -319,3 +319,24 @@ def test_an_editor_approves_on_the_real_server_and_the_operator_hears_the_new_re
             assert op.get(f"/audio/{new_key}").status_code == 200
     finally:
         server.stop()
+
+
+def test_the_first_draft_with_nothing_live_lists_every_session_as_new_with_its_player(campaign_copy):
+    folder = campaign_copy
+    c = EditorialCampaign(folder)
+    try:
+        shutil.rmtree(folder / "audio_out")
+        config = folder / "schedule.yaml"
+        config.write_text(config.read_text(encoding="utf-8") + "approval: required\n", encoding="utf-8")
+        assert build_small_campaign(config).draft  # voiced from the cache: nothing is live yet
+        assert c.signed_in(COMMUNE).get("/").text.count("<audio") == 0
+        editor = c.editor()
+        page = editor.get("/approval").text
+        assert "Chưa có bản nào." in page and page.count("<b>Buổi mới</b>") == 4
+        urls = players(page)
+        assert len(urls) == 4
+        assert all(decode_mp3(editor.get(u).content).duration_seconds > 10 for u in urls)
+        assert approve_form(editor, csrf=csrf_of(page), release=find(c.out, None).id).status_code == 303
+        assert c.signed_in(COMMUNE).get("/").text.count("<audio") >= 1
+    finally:
+        c.db.close()
