@@ -113,7 +113,8 @@ def test_every_problem_of_an_editor_item_is_reported_with_its_line(tmp_path):
         load_handbook([bad])
     message = str(err.value)
     for expected in (":2: items[0].id:", ":4: items[0].group:", ":5: items[0].title:", ":7: items[0].how_it_works:",
-                     ":11: items[0].examples.kids: unknown key", ":12: items[0].tittle: unknown key; did you mean 'title'?"):
+                     ":11: items[0].examples.kids: unknown key 'kids'",
+                     ":12: items[0].tittle: unknown key 'tittle' (did you mean 'title'?)"):
         assert expected in message
 
 
