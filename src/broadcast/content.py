@@ -32,6 +32,8 @@ _ITEM_TEXT_FIELDS = ("title", "hook", "key_message")
 _ITEM_LIST_FIELDS = ("how_it_works", "warning_signs", "what_to_do")
 _ITEM_REQUIRED = ("id", "number", "group", *_ITEM_TEXT_FIELDS, *_ITEM_LIST_FIELDS, "examples")
 _ITEM_KEYS = (*_ITEM_REQUIRED, "stock", "points")
+# Audiences that hear only some points: an item must say which, for each of _ITEM_LIST_FIELDS.
+_POINTS_REQUIRED = ("elderly",)
 _TOP_KEYS = ("version", "title", "publisher", "groups", "items", "after_scam", "channels", "facts")
 # Stock sentences a template adds only where the item declares them relevant (`stock:` of an item).
 STOCK = ("stranger_call", "harvest_money", "wage_card", "fake_leader")
@@ -62,7 +64,8 @@ class Item:
     source_file: str  # where the item was defined, for error messages
     source_line: int | None
     stock: tuple[str, ...] = ()  # which stock sentences fit this item (STOCK)
-    # audience -> field -> indexes of the points that matter for that audience (default: all; elderly: the first two)
+    # audience -> field -> indexes of the points that matter for that audience (undeclared: all of them).
+    # Every item declares the elderly's points (the loader requires it): none falls back to position.
     points_for: Mapping[str, Mapping[str, tuple[int, ...]]] = field(default_factory=lambda: MappingProxyType({}))
 
     def points(self, audience: str, field: str) -> tuple[str, ...]:
@@ -71,7 +74,7 @@ class Item:
         chosen = self.points_for.get(audience, {}).get(field)
         if chosen:
             return tuple(values[i] for i in chosen)
-        return values[:2] if audience == "elderly" else values
+        return values
 
     def to_dict(self) -> dict:
         """Plain data for JSON: every field, examples as a dict."""
@@ -179,10 +182,14 @@ def _item(r: FieldReader, raw: Any, path: PathKey) -> Item | None:
 
 
 def _points(r: FieldReader, raw: Any, path: PathKey, lists: Mapping[str, Any]) -> dict[str, dict[str, tuple[int, ...]]]:
-    """audience -> field -> the 0-based indexes of the points that audience hears (written 1-based)."""
+    """audience -> field -> the 0-based indexes of the points that audience hears (written 1-based).
+
+    The elderly hear fewer points, so each item says which (the ones its elderly example turns on).
+    """
     points: dict[str, dict[str, tuple[int, ...]]] = {}
-    for aud, chosen in (r.mapping(raw, path, AUDIENCES) or {}).items():
-        for name, idx in (r.mapping(chosen, path + (aud,), _ITEM_LIST_FIELDS) or {}).items():
+    for aud, chosen in (r.mapping(raw, path, AUDIENCES, required=_POINTS_REQUIRED) or {}).items():
+        required = _ITEM_LIST_FIELDS if aud in _POINTS_REQUIRED else ()
+        for name, idx in (r.mapping(chosen, path + (aud,), _ITEM_LIST_FIELDS, required) or {}).items():
             values, where = lists.get(name), path + (aud, name)
             numbers = r.sequence(idx, where, non_empty=True)
             if values is None or numbers is None or name not in _ITEM_LIST_FIELDS:
