@@ -77,7 +77,7 @@ class Regions:
 
 def _by_region(r: FieldReader, value: Any, path: PathKey) -> dict[str, str] | None:
     """A text for every region, or a mapping region -> text (all three regions)."""
-    if isinstance(value, str):
+    if not isinstance(value, dict):
         text = r.text(value, path)
         return None if text is None else {reg: text for reg in REGIONS}
     data = r.mapping(value, path, REGIONS, required=REGIONS)

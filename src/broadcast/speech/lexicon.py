@@ -64,12 +64,8 @@ def _token_re(table: Mapping[str, str], flags: int) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w])(?:{keys})(?![\w])", flags)
 
 
-def _check_reading(value: Any) -> str | None:
-    """Why a reading is unusable, or None."""
-    if not isinstance(value, str) or not value.strip():
-        return "reading must be a non-empty string"
-    if unicodedata.normalize("NFC", value) != value:
-        return "reading is not NFC (compose the accents: Vietnamese text is NFC)"
+def _check_reading(value: str) -> str | None:
+    """Why a reading (already a non-empty NFC text) is unusable, or None."""
     if any("0" <= c <= "9" for c in value):
         return f"reading {value!r} has a digit: write numbers in words"
     if not _READING.fullmatch(value.strip()):
@@ -111,11 +107,13 @@ def _read_document(doc: LocatedYAML, tables: dict[str, dict[str, str]], hotlines
                     hotlines.add(text)
             continue
         for key, value in (r.mapping(body, (section,)) or {}).items():
-            why = _check_key(section, key) or _check_reading(value)
+            why = _check_key(section, key)
+            reading = r.text(value, (section, key), nfc="require") if why is None else None
+            why = why or (reading and _check_reading(reading))
             if why:
                 r.fail((section, key), why)
-                continue
-            tables[section][key.casefold() if section == "words" else key] = " ".join(value.split())
+            elif reading:
+                tables[section][key.casefold() if section == "words" else key] = reading
     problems.extend(r.problems)
 
 
