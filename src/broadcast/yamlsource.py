@@ -294,7 +294,7 @@ class FieldReader:
 
     def choice(self, value: Any, path: PathKey, choices: Sequence[Any], what: str) -> Any:
         """One of `choices` (texts or numbers), with a did-you-mean hint otherwise."""
-        if value in choices and isinstance(value, bool) == isinstance(choices[0], bool):
+        if value in choices and (not isinstance(value, bool) or any(isinstance(c, bool) for c in choices)):
             return value
         word = value if isinstance(value, str) else show(value)
         self.fail(path, f"{show(value)} is not {what}{did_you_mean(word, [str(c) for c in choices])}")
