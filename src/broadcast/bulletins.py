@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from .atomic import write_text_atomic
-from .config.reader import FieldReader, did_you_mean
+from .yamlsource import FieldReader, did_you_mean
 from .errors import ConfigError
 from .yamlsource import load_yaml
 

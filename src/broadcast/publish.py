@@ -18,7 +18,7 @@ from typing import Callable
 from .atomic import sweep_partials, write_text_atomic
 from .check import empty_sections, spoken_paragraphs
 from .config.models import PUBLISH_MODES
-from .config.reader import did_you_mean
+from .yamlsource import did_you_mean
 from .manifest import MANIFEST, MANIFEST_FORMAT, Manifest, inside, known_durations, load_manifest, remove_listed, sha256_file
 from .errors import ConfigError, InputError, Problem, PublishError
 from .outdir import writing_output
