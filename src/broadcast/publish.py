@@ -444,9 +444,12 @@ def _build_locked(b: _Builder, project, options: BuildOptions) -> None:
 def publish_live(out: Path, schedule, manifest: dict, previous: dict | None = None) -> int:
     """Make a manifest live: its pages, then manifest.json last (one atomic rename); remove what the previous
     live manifest listed and this one does not. Returns how many files were removed."""
+    from .bulletins import emergency_page_sessions
+
     previous = previous if previous is not None else load_manifest(out)
     written = write_pages(out, schedule.campaign.name, schedule.campaign.province, schedule.days(),
-                          _page_sessions(manifest["programmes"]), dt.datetime.now(dt.timezone.utc))
+                          _page_sessions(manifest["programmes"]), dt.datetime.now(dt.timezone.utc),
+                          urgent=emergency_page_sessions(manifest, schedule))
     files = sorted({*manifest["files"], *(str(p.relative_to(out)) for p in written)})
     old_files = set(previous.get("files", [])) | set(previous.get("retired", []))
     manifest = {**manifest, "files": files, "retired": sorted(old_files - set(files) - {MANIFEST})}
