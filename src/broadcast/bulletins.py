@@ -191,11 +191,11 @@ def build_bulletins(project, options, now: dt.datetime | None = None) -> Bulleti
 def _build_bulletins_locked(project, options, now: dt.datetime | None) -> BulletinReport:
     from .audio import Tags, join_mp3
     from .manifest import MANIFEST_FORMAT, load_manifest, sha256_file
-    from .publish import _Builder, default_author, publish_live  # one builder: the same voice, chimes and caps
+    from .publish import Builder, default_author, publish_live  # one builder: the same voice, chimes and caps
     from .releases import latest_manifest, latest_release, record_release, tidy, with_emergency
 
     schedule = project.schedule
-    b = _Builder(project, options, None)
+    b = Builder(project, options, None)
     out = b.out
     now = now or dt.datetime.now()
     live = load_manifest(out)
