@@ -240,7 +240,7 @@ def _build_locked(b: Builder, project, options: BuildOptions) -> None:
         log.info("removed %d partial files left by an interrupted build", swept)
     live = load_manifest(out)
     manifest = latest_manifest(out, live)  # a build continues from the newest draft, else the live release
-    plan = campaign_plan(project, manifest)
+    plan = campaign_plan(project, manifest, b.bulletins)  # one reading of the bulletin files: plan and voices agree
     programmes, specs = b.gather(plan)
     b.report.sessions = len(programmes)
     segments = b.produce(specs, manifest.get("segments", {}))
@@ -303,8 +303,9 @@ def default_author() -> str:
         return "unknown"
 
 
-def campaign_plan(project, manifest: dict | None = None):
-    """The rotation plan, with real durations from the output folder's manifest when there is one."""
+def campaign_plan(project, manifest: dict | None = None, bulletins: dict | None = None):
+    """The rotation plan, with real durations from the output folder's manifest when there is one, and the
+    bulletins (by id, as the build read them; read here when not given) placed in it."""
     from .plan import make_plan
 
     schedule = project.schedule
@@ -315,7 +316,8 @@ def campaign_plan(project, manifest: dict | None = None):
     durations, overhead = known_durations(manifest if manifest is not None else load_manifest(schedule.output))
     plan = make_plan(schedule, project.handbook.item_ids, set(schedule.rotation.priority_items),
                      duration=durations, overhead_s=overhead)
-    placed = place_bulletins(schedule, plan, load_bulletins(schedule), durations, overhead)
+    bulletins = list(bulletins.values()) if bulletins is not None else load_bulletins(schedule)
+    placed = place_bulletins(schedule, plan, bulletins, durations, overhead)
     for note in placed.notes:
         log.warning("%s", note)
     return placed.plan
@@ -325,5 +327,5 @@ def segment_specs(project, options: BuildOptions = BuildOptions(), manifest: dic
     """The unique segments a build with these options needs, made or not (for benchmarks and estimates);
     `manifest` stands in for the output folder's (`{}`: plan as a cold build would)."""
     builder = Builder(project, options, None)  # ConfigError first when there is no schedule
-    _programmes, specs = builder.gather(campaign_plan(project, manifest))
+    _programmes, specs = builder.gather(campaign_plan(project, manifest, builder.bulletins))
     return list(specs.values())
