@@ -120,6 +120,7 @@ class LiveManifest:
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._plan = LivePlan(self.out, ())
+        self._former: dict[str, tuple[str, str, str]] = {}  # keys earlier plans had -> their slot
 
     def plan(self) -> LivePlan:
         try:
@@ -129,6 +130,14 @@ class LiveManifest:
             stamp = None
         with self._lock:
             if stamp != self._stamp:
-                self._plan = read_plan(self.out) if stamp else LivePlan(self.out, ())
-                self._stamp = stamp
+                plan = read_plan(self.out) if stamp else LivePlan(self.out, ())
+                self._former.update({s.key: (s.station, s.date, s.slot) for s in self._plan.sessions
+                                     if plan.by_key(s.key) is None})
+                self._plan, self._stamp = plan, stamp
             return self._plan
+
+    def successor(self, key: str) -> LiveSession | None:
+        """The live session now in the slot that `key`, a session of an earlier live plan, was for (a page
+        loaded before a rebuild links to the old key; since this process started)."""
+        slot = self._former.get(key)
+        return self.plan().by_slot(*slot) if slot else None
