@@ -21,7 +21,8 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-CHUNK = 256 * 1024  # fewer, larger reads: each one is a hop to a worker thread
+CHUNK = 256 * 1024
+_NOWAIT = getattr(os, "RWF_NOWAIT", None)  # Linux: read only what the page cache holds, never wait for the disk
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
@@ -113,8 +114,23 @@ class OpenFileResponse(Response):
         if offset >= end:
             await send({"type": "http.response.body", "body": b""})
         while offset < end:
-            chunk = await anyio.to_thread.run_sync(os.pread, fd, min(CHUNK, end - offset), offset)
+            size = min(CHUNK, end - offset)
+            # A file in the page cache (the usual case: every phone fetches the same few files) is read right here;
+            # otherwise in a worker thread, so a slow disk never stalls the event loop.
+            chunk = _read_cached(fd, size, offset) or await anyio.to_thread.run_sync(os.pread, fd, size, offset)
             if not chunk:  # the open file shrank: never true for a build's files, which are replaced, not rewritten
                 raise OSError(f"file ended at {offset} of {end} bytes")
             offset += len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": offset < end})
+
+
+def _read_cached(fd: int, size: int, offset: int) -> bytes | None:
+    """Up to `size` bytes at `offset` if the page cache already holds them, else None (without waiting)."""
+    if _NOWAIT is None:
+        return None
+    buf = bytearray(size)
+    try:
+        got = os.preadv(fd, [buf], offset, _NOWAIT)
+    except OSError:  # EAGAIN: not cached; EOPNOTSUPP: a file system without it
+        return None
+    return bytes(memoryview(buf)[:got]) if got else None

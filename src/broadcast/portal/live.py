@@ -62,13 +62,16 @@ class LivePlan:
         return list(self._stations.get(station, ()))
 
     def file(self, rel: str | None) -> Path | None:
-        """A file the manifest lists, only if it stays inside the output folder and exists."""
+        """The path of a file the manifest lists, only if it stays inside the output folder (resolved once per
+        plan: resolving walks every folder of the path; whether it exists is for the caller's open to tell)."""
         if not rel:
             return None
-        path = inside(self.out, rel)
-        return path if path is not None and path.is_file() else None
+        if rel not in self._paths:
+            self._paths[rel] = inside(self.out, rel)
+        return self._paths[rel]
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_paths", {})
         object.__setattr__(self, "_keys", {s.key: s for s in self.sessions})
         object.__setattr__(self, "_slots", {(s.station, s.date, s.slot): s for s in self.sessions})
         by_station: dict[str, list[LiveSession]] = {}
