@@ -63,6 +63,7 @@ items:
     warning_signs: ["Số lạ."]
     what_to_do: ["Cúp máy."]
     key_message: "Không đọc mã OTP."
+    points: {elderly: {how_it_works: [1], warning_signs: [1], what_to_do: [1]}}
     examples: {general: "Một ví dụ."}
   - id: vay-tien-qua-app
     number: 25
@@ -73,6 +74,7 @@ items:
     warning_signs: ["B."]
     what_to_do: ["C."]
     key_message: "D."
+    points: {elderly: {how_it_works: [1], warning_signs: [1], what_to_do: [1]}}
     examples: {general: "E.", elderly: "F."}
 """,
         encoding="utf-8",
@@ -82,6 +84,42 @@ items:
     assert merged.item("khoa-sim").title == "Lừa đảo khóa SIM, bản sửa"
     assert merged.item("vay-tien-qua-app").example("farmers") == "E."  # falls back to general
     assert merged.item("combo-du-lich") == handbook.item("combo-du-lich")
+
+
+def test_an_item_that_does_not_say_which_points_the_elderly_hear_is_refused(tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "items:\n"
+        "  - id: vay-tien-qua-app\n"
+        "    number: 25\n"
+        "    group: 3\n"
+        "    title: T\n"
+        "    hook: H\n"
+        "    how_it_works: [A, B, C]\n"
+        "    warning_signs: [S]\n"
+        "    what_to_do: [W]\n"
+        "    key_message: K\n"
+        "    points: {elderly: {how_it_works: [1, 4], warning_signs: [1]}}\n"  # line 11
+        "    examples: {general: E}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as err:
+        load_handbook([extra])
+    lines = str(err.value).splitlines()
+    assert f"{extra}:11: items[0].points.elderly.how_it_works[1]: 4 is out of range (from 1 to 3)" in lines
+    assert f"{extra}:11: items[0].points.elderly.what_to_do: missing (this key is required)" in lines
+    extra.write_text(extra.read_text(encoding="utf-8").replace(
+        "    points: {elderly: {how_it_works: [1, 4], warning_signs: [1]}}\n", ""), encoding="utf-8")
+    with pytest.raises(ContentError, match=r"extra.yaml:2: items\[0\]\.points\.elderly: missing \(this key is required\)"):
+        load_handbook([extra])
+
+
+def test_every_packaged_item_says_which_of_its_points_the_elderly_hear(handbook):
+    for item in handbook.items:
+        chosen = item.points_for["elderly"]
+        assert set(chosen) == {"how_it_works", "warning_signs", "what_to_do"}, item.id
+        for field_name, indexes in chosen.items():
+            assert item.points("elderly", field_name) == tuple(getattr(item, field_name)[i] for i in indexes)
 
 
 def test_broken_editor_yaml_names_file_and_line(tmp_path):
@@ -113,7 +151,8 @@ def test_every_problem_of_an_editor_item_is_reported_with_its_line(tmp_path):
         load_handbook([bad])
     message = str(err.value)
     for expected in (":2: items[0].id:", ":4: items[0].group:", ":5: items[0].title:", ":7: items[0].how_it_works:",
-                     ":11: items[0].examples.kids: unknown key", ":12: items[0].tittle: unknown key; did you mean 'title'?"):
+                     ":11: items[0].examples.kids: unknown key 'kids'",
+                     ":12: items[0].tittle: unknown key 'tittle' (did you mean 'title'?)"):
         assert expected in message
 
 

@@ -118,6 +118,27 @@ def test_elderly_hear_the_points_their_example_turns_on_with_otp_explained(proje
     assert otp.count("Mã OTP là") == 1
 
 
+@pytest.mark.parametrize("item_id,mechanism", [
+    ("cai-cam-ung-dung", "giả ứng dụng nhà nước"), ("bien-lai-gia", "nhờ đổi tiền mặt"),
+    ("chuyen-nham-tien", "đường link hoàn tiền"), ("bay-tinh-cam-buu-kien-trung-thuong", "báo trúng xe máy"),
+    ("gia-danh-cong-an-vks-toa-an", "lệnh bắt giả"),
+])
+def test_elderly_hear_the_mechanism_their_example_is_about_not_the_first_two_points(project, scripts, item_id, mechanism):
+    item = project.handbook.item(item_id)
+    said = [p for field in ("how_it_works", "warning_signs", "what_to_do") for p in getattr(item, field) if mechanism in p]
+    assert said and all(p in scripts[(region, item_id, "elderly")] for p in said for region in ("south", "north"))
+
+
+def test_the_fake_vneid_app_is_among_the_elderlys_points_but_airs_only_once_confirmed(project, scripts):
+    item = project.handbook.item("gia-danh-cong-an-vks-toa-an")
+    vneid = next(p for p in item.how_it_works if "VNeID" in p)
+    assert vneid in item.points("elderly", "how_it_works")
+    assert "VNeID" not in scripts[("south", item.id, "elderly")]  # an unconfirmed fact: left out by default
+    env = project.env.overlay()
+    env.globals = {**project.env.globals, "air_unconfirmed": True}
+    assert vneid in render_script(env, project.handbook, item, "elderly", SOUTH, project.campaign).text
+
+
 def test_stock_sentences_appear_only_where_the_item_declares_them(scripts):
     harvest = "Tiền bán nông sản là mồ hôi"
     assert harvest not in scripts[("south", "tin-gia-flashai", "farmers")]

@@ -182,3 +182,30 @@ def test_approval_is_refused_while_the_draft_airs_an_unconfirmed_fact_from_the_h
     assert any(f["id"] == "warning-portal-address" for f in draft.facts)  # every script names the portal
     refused = runner.invoke(app, ["approve", "--by", "Trưởng ban", "-c", str(config)])
     assert refused.exit_code == 2 and "warning-portal-address" in refused.output
+
+
+def emergency_first(day_page: str, station: str, bulletin_file: str) -> bool:
+    """Whether the station's section of a day page opens with the "Phát ngay" programme of this file."""
+    section = day_page[day_page.index(f'id="{station}"'):]
+    section = section[:section.index("</section>")]
+    return section.index("Phát ngay") < section.index(Path(bulletin_file).name) < section.index("Kịch bản")
+
+
+def test_a_build_after_bulletins_only_that_changes_nothing_writes_no_new_release(campaign_copy):
+    from test_bulletins import add
+
+    folder = campaign_copy
+    config, out = folder / "schedule.yaml", folder / "audio_out"
+    assert add(folder, "--level", "emergency", "--title", "Cảnh báo", "--text", "Không chuyển tiền cho người lạ.").exit_code == 0
+    assert CliRunner().invoke(app, ["build", "--bulletins-only", "-c", str(config)]).exit_code == 0
+    ids = [r.id for r in list_releases(out)]
+    report = build_small_campaign(config)
+    assert report.release == ids[-1] and [r.id for r in list_releases(out)] == ids
+    assert live_id(out) == ids[-1]
+    # The static pages show the emergency programme first, under each target station, on its day.
+    live = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {b["station"] for b in live["bulletins"]} == {"tan-phu", "tan-phu-phu-lam"}
+    for rec in live["bulletins"]:
+        page = (out / rec["date"] / "index.html").read_text(encoding="utf-8")
+        assert emergency_first(page, rec["station"], rec["file"]) and f'src="../{rec["file"]}"' in page
+        assert (out / rec["file"]).is_file()

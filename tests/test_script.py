@@ -83,7 +83,8 @@ def test_override_of_the_closing_block_changes_every_closing_and_nothing_else(
 
 @pytest.mark.parametrize("item_id,audience", [("khoa-sim", "general"), ("gia-danh-cong-an-vks-toa-an", "elderly"),
                                               ("chuyen-nham-tien", "farmers"), ("tuyen-ctv-online", "workers"),
-                                              ("deepfake-video-call", "officials")])
+                                              ("deepfake-video-call", "officials"), ("bien-lai-gia", "elderly"),
+                                              ("cai-cam-ung-dung", "elderly")])
 def test_rendered_script_matches_its_reviewed_golden_file(item_id, audience, handbook, default_env, commune_station, campaign):
     text = render_script(default_env, handbook, item_id, audience, commune_station, campaign).text + "\n"
     golden = GOLDEN / f"{item_id}.{audience}.txt"

@@ -79,8 +79,8 @@ hotlines:
     with pytest.raises(SpeechError) as exc:
         load_lexicon([path])
     lines = str(exc.value).splitlines()
-    assert f"{path}:3: letter: unknown section (did you mean 'letters'?)" in lines
-    assert f"{path}:5: words.zalo: reading must be a non-empty string" in lines
+    assert f"{path}:3: letter: unknown key 'letter' (did you mean 'letters'?)" in lines
+    assert f"{path}:5: words.zalo: must not be empty" in lines
     assert any(line.startswith(f"{path}:6: words.facebook: reading") for line in lines)
     assert any(line.startswith(f"{path}:8: symbols.ab: symbols: key must be one character") for line in lines)
     assert any(line.startswith(f"{path}:10: domains.Khong.Gian: domains:") for line in lines)
@@ -90,7 +90,7 @@ hotlines:
 
 def test_decomposed_accents_are_refused(tmp_path):
     path = write(tmp_path, "nfd.yaml", "words:\n  zalo: \"da lo\u0302\"\n")
-    with pytest.raises(SpeechError, match=r"nfd.yaml:2: words.zalo: reading is not NFC"):
+    with pytest.raises(SpeechError, match=r"nfd.yaml:2: words.zalo: is not in Unicode NFC form"):
         load_lexicon([path])
 
 
@@ -104,7 +104,7 @@ def test_yaml_syntax_error_and_missing_file_are_located(tmp_path):
 
 def test_a_file_that_is_not_a_mapping_is_refused(tmp_path):
     path = write(tmp_path, "list.yaml", "- UBND\n")
-    with pytest.raises(SpeechError, match=r"list.yaml:1: a lexicon file must be a mapping"):
+    with pytest.raises(SpeechError, match=r"list.yaml:1: must be a mapping \(key: value\), not a list"):
         load_lexicon([path])
 
 

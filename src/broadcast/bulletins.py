@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from .atomic import write_text_atomic
-from .config.reader import FieldReader, did_you_mean
+from .yamlsource import FieldReader, did_you_mean
 from .errors import ConfigError
 from .yamlsource import load_yaml
 
@@ -191,11 +191,11 @@ def build_bulletins(project, options, now: dt.datetime | None = None) -> Bulleti
 def _build_bulletins_locked(project, options, now: dt.datetime | None) -> BulletinReport:
     from .audio import Tags, join_mp3
     from .manifest import MANIFEST_FORMAT, load_manifest, sha256_file
-    from .publish import _Builder, default_author, publish_live  # one builder: the same voice, chimes and caps
-    from .releases import latest_manifest, record_release, tidy
+    from .publish import Builder, default_author, publish_live  # one builder: the same voice, chimes and caps
+    from .releases import latest_manifest, latest_release, record_release, tidy, with_emergency
 
     schedule = project.schedule
-    b = _Builder(project, options, None)
+    b = Builder(project, options, None)
     out = b.out
     now = now or dt.datetime.now()
     live = load_manifest(out)
@@ -235,18 +235,16 @@ def _build_bulletins_locked(project, options, now: dt.datetime | None) -> Bullet
                         "time": time.strftime("%H:%M"), "segments": list(keys), "file": rel,
                         "duration_s": round(sum(segments[k]["duration_s"] for k in keys), 3),
                         "sha256": sha256_file(target), "bytes": target.stat().st_size})
-    old_files = {r["file"] for r in base.get("bulletins", [])}
-    used = {k for p in base.get("programmes", []) for k in p["segments"]} | {k for r in records for k in r["segments"]}
-    files = sorted((set(base.get("files", [])) - old_files)
-                   | {r["file"] for r in records} | {segments[k]["file"] for k in used})
-    manifest = {**base, "format": MANIFEST_FORMAT, "campaign": schedule.campaign.name, "segments": {k: v for k, v in segments.items() if k in used}, "bulletins": records,
-                "files": files, "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    manifest.pop("release", None)
-    release = record_release(out, project, manifest, {k: "\n\n".join(s.paragraphs) for k, s in specs.items()},
-                             options.by or default_author())
+    manifest = {**with_emergency(base, records, segments), "format": MANIFEST_FORMAT, "campaign": schedule.campaign.name,
+                "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    for key in ("release", "approved", "approved_by", "retired"):  # the live manifest's, not this release's
+        manifest.pop(key, None)
+    prior = latest_release(out, live)  # its texts: a diff against this release still shows the rotation's
+    texts = {**(prior.texts if prior else {}), **{k: "\n\n".join(s.paragraphs) for k, s in specs.items()}}
+    release = record_release(out, project, manifest, texts, options.by or default_author())
     report.programmes, report.release = records, release.id
     if schedule.approval == "required":
-        report.draft = True
+        report.draft = release.id != live.get("release")  # nothing new when the release is the live one
     else:
         publish_live(out, schedule, {**manifest, "release": release.id}, live)
         tidy(out)
@@ -260,6 +258,23 @@ def emergency_programmes(manifest: dict) -> dict[str, list[dict]]:
         if rec.get("level") == "emergency":
             by_station.setdefault(rec["station"], []).append(rec)
     return by_station
+
+
+def emergency_page_sessions(manifest: dict, schedule) -> list:
+    """The emergency programmes as the static pages show them ("Phát ngay", first on their day's page)."""
+    from .pages import PageSession
+
+    known = {st.id: st for st in schedule.stations}
+    sessions = []
+    for rec in (r for recs in emergency_programmes(manifest).values() for r in recs):
+        time = dt.time.fromisoformat(rec["time"])
+        station = known.get(rec["station"])
+        sessions.append(PageSession(dt.date.fromisoformat(rec["date"]), time, rec["station"],
+                                    rec.get("station_name", rec["station"]), station.level if station else "",
+                                    "general", (f"Phát ngay: {rec.get('title', rec['bulletin'])}",),
+                                    float(rec.get("duration_s", 0.0)), rec["file"], "", "",
+                                    f"{rec['station']}_{rec['date']}_{time.strftime('%Hh%M')}_khan-cap.mp3", urgent=True))
+    return sessions
 
 
 SYLLABLES_PER_SECOND = 2.5  # 150 a minute: the house reading rate, for a bulletin not yet voiced

@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 from dataclasses import replace
 
-from .config.reader import did_you_mean
+from .yamlsource import did_you_mean
 from .errors import AudioError, ConfigError, InputError, Problem
 from .content import AUDIENCES
 from .script import SECTIONS, Script, render_script

@@ -6,9 +6,7 @@ The packaged `data/handbook.yaml` is loaded first; an editor's YAML files (same 
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 from .errors import ContentError, InputError, Problem
-from .yamlsource import LocatedYAML, PathKey, load_yaml, load_yaml_text
+from .yamlsource import FieldReader, LocatedYAML, PathKey, did_you_mean, load_yaml, load_yaml_text
 
 AUDIENCES: tuple[str, ...] = ("general", "elderly", "farmers", "workers", "officials")
 AUDIENCE_LABELS: Mapping[str, str] = MappingProxyType(
@@ -34,6 +32,8 @@ _ITEM_TEXT_FIELDS = ("title", "hook", "key_message")
 _ITEM_LIST_FIELDS = ("how_it_works", "warning_signs", "what_to_do")
 _ITEM_REQUIRED = ("id", "number", "group", *_ITEM_TEXT_FIELDS, *_ITEM_LIST_FIELDS, "examples")
 _ITEM_KEYS = (*_ITEM_REQUIRED, "stock", "points")
+# Audiences that hear only some points: an item must say which, for each of _ITEM_LIST_FIELDS.
+_POINTS_REQUIRED = ("elderly",)
 _TOP_KEYS = ("version", "title", "publisher", "groups", "items", "after_scam", "channels", "facts")
 # Stock sentences a template adds only where the item declares them relevant (`stock:` of an item).
 STOCK = ("stranger_call", "harvest_money", "wage_card", "fake_leader")
@@ -64,7 +64,8 @@ class Item:
     source_file: str  # where the item was defined, for error messages
     source_line: int | None
     stock: tuple[str, ...] = ()  # which stock sentences fit this item (STOCK)
-    # audience -> field -> indexes of the points that matter for that audience (default: all; elderly: the first two)
+    # audience -> field -> indexes of the points that matter for that audience (undeclared: all of them).
+    # Every item declares the elderly's points (the loader requires it): none falls back to position.
     points_for: Mapping[str, Mapping[str, tuple[int, ...]]] = field(default_factory=lambda: MappingProxyType({}))
 
     def points(self, audience: str, field: str) -> tuple[str, ...]:
@@ -73,7 +74,7 @@ class Item:
         chosen = self.points_for.get(audience, {}).get(field)
         if chosen:
             return tuple(values[i] for i in chosen)
-        return values[:2] if audience == "elderly" else values
+        return values
 
     def to_dict(self) -> dict:
         """Plain data for JSON: every field, examples as a dict."""
@@ -129,9 +130,8 @@ class Handbook:
         for item in self.items:
             if item.id == item_id:
                 return item
-        close = difflib.get_close_matches(item_id, self.item_ids, n=1)
-        hint = f" did you mean '{close[0]}'?" if close else ""
-        raise ContentError(f"unknown item '{item_id}'.{hint} Valid items: {', '.join(self.item_ids)}")
+        raise ContentError(f"unknown item '{item_id}'{did_you_mean(item_id, self.item_ids)}. "
+                           f"Valid items: {', '.join(self.item_ids)}")
 
     def group(self, group_id: int) -> Group:
         return next(g for g in self.groups if g.id == group_id)
@@ -148,174 +148,120 @@ def check_audience(audience: str) -> str:
     return audience
 
 
-class _Reader:
-    """Collects every problem of one YAML file while reading typed values from it."""
+# Handbook texts are sentences and examples written for listening: NFC as written, longer than schedule texts.
+_TEXT = {"most": 2000, "nfc": "require"}
+_ID_RULE = "use lowercase ASCII words joined by '-', e.g. 'khoa-sim'"
 
-    def __init__(self, doc: LocatedYAML):
-        self.doc = doc
-        self.problems: list[Problem] = []
 
-    def fail(self, path: PathKey, message: str) -> None:
-        self.problems.append(self.doc.problem(path, message))
+def _item(r: FieldReader, raw: Any, path: PathKey) -> Item | None:
+    data = r.mapping(raw, path, _ITEM_KEYS, required=_ITEM_REQUIRED)
+    if data is None:
+        return None
+    before = len(r.problems)
+    item_id = r.ident(data.get("id"), path + ("id",), "item id", ITEM_ID, _ID_RULE) if "id" in data else None
+    number = r.integer(data.get("number"), path + ("number",), 1, 999) if "number" in data else None
+    group = r.choice(data.get("group"), path + ("group",), GROUP_IDS, "a handbook group") if "group" in data else None
+    fields = {k: r.text(data.get(k), path + (k,), **_TEXT) for k in _ITEM_TEXT_FIELDS if k in data}
+    lists = {k: r.texts(data.get(k), path + (k,), **_TEXT) for k in _ITEM_LIST_FIELDS if k in data}
+    examples: dict[str, str] = {}
+    for aud, text in ((r.mapping(data.get("examples"), path + ("examples",), AUDIENCES, required=("general",))
+                       if "examples" in data else None) or {}).items():
+        checked = r.text(text, path + ("examples", aud), **_TEXT) if aud in AUDIENCES else None
+        if checked:
+            examples[aud] = checked
+    stock = [r.choice(v, path + ("stock", i), STOCK, "a stock sentence")
+             for i, v in enumerate(r.sequence(data.get("stock", []), path + ("stock",)) or [])]
+    points = _points(r, data.get("points", {}), path + ("points",), lists)
+    if len(r.problems) > before:
+        return None
+    return Item(
+        id=item_id, number=number, group=group, examples=MappingProxyType(examples),  # type: ignore[arg-type]
+        stock=tuple(stock), points_for=MappingProxyType({a: MappingProxyType(f) for a, f in points.items()}),  # type: ignore[arg-type]
+        source_file=r.doc.file, source_line=r.line(path), **fields, **lists,  # type: ignore[arg-type]
+    )
 
-    def text(self, value: Any, path: PathKey) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            self.fail(path, "must be a non-empty text")
-            return None
-        if not unicodedata.is_normalized("NFC", value):
-            self.fail(path, "text is not in Unicode NFC form (re-save the file as NFC)")
-            return None
-        return " ".join(value.split())
 
-    def texts(self, value: Any, path: PathKey) -> tuple[str, ...] | None:
-        if not isinstance(value, list) or not value:
-            self.fail(path, "must be a non-empty list of sentences")
-            return None
-        out = [self.text(v, path + (i,)) for i, v in enumerate(value)]
-        return None if None in out else tuple(out)  # type: ignore[arg-type]
+def _points(r: FieldReader, raw: Any, path: PathKey, lists: Mapping[str, Any]) -> dict[str, dict[str, tuple[int, ...]]]:
+    """audience -> field -> the 0-based indexes of the points that audience hears (written 1-based).
 
-    def keys(self, mapping: dict, allowed: Sequence[str], path: PathKey, required: Sequence[str] = ()) -> None:
-        for key in mapping:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
-                self.fail(path + (key,), f"unknown key{hint}")
-        for key in required:
-            if key not in mapping:
-                self.fail(path, f"missing key '{key}'")
+    The elderly hear fewer points, so each item says which (the ones its elderly example turns on).
+    """
+    points: dict[str, dict[str, tuple[int, ...]]] = {}
+    for aud, chosen in (r.mapping(raw, path, AUDIENCES, required=_POINTS_REQUIRED) or {}).items():
+        required = _ITEM_LIST_FIELDS if aud in _POINTS_REQUIRED else ()
+        for name, idx in (r.mapping(chosen, path + (aud,), _ITEM_LIST_FIELDS, required) or {}).items():
+            values, where = lists.get(name), path + (aud, name)
+            numbers = r.sequence(idx, where, non_empty=True)
+            if values is None or numbers is None or name not in _ITEM_LIST_FIELDS:
+                continue
+            read = [r.integer(i, where + (j,), 1, len(values)) for j, i in enumerate(numbers)]
+            if None not in read:
+                points.setdefault(aud, {})[name] = tuple(i - 1 for i in read)  # type: ignore[operator]
+    return points
 
-    def mapping(self, value: Any, path: PathKey) -> dict | None:
-        if not isinstance(value, dict):
-            self.fail(path, "must be a mapping (key: value)")
-            return None
-        return value
 
-    def item(self, raw: Any, path: PathKey) -> Item | None:
-        data = self.mapping(raw, path)
-        if data is None:
-            return None
-        before = len(self.problems)
-        self.keys(data, _ITEM_KEYS, path, required=_ITEM_REQUIRED)
-        item_id = data.get("id")
-        if not isinstance(item_id, str) or not ITEM_ID.match(item_id):
-            self.fail(path + ("id",), "must be lowercase ASCII words joined by '-', e.g. 'khoa-sim'")
-        number = data.get("number")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            self.fail(path + ("number",), "must be a whole number >= 1")
-        group = data.get("group")
-        if group not in GROUP_IDS or isinstance(group, bool):
-            self.fail(path + ("group",), f"must be one of {', '.join(map(str, GROUP_IDS))}")
-        fields = {k: self.text(data.get(k), path + (k,)) for k in _ITEM_TEXT_FIELDS}
-        lists = {k: self.texts(data.get(k), path + (k,)) for k in _ITEM_LIST_FIELDS}
-        examples: dict[str, str] = {}
-        ex = self.mapping(data.get("examples"), path + ("examples",))
-        if ex is not None:
-            self.keys(ex, AUDIENCES, path + ("examples",), required=("general",))
-            for aud, text in ex.items():
-                if aud in AUDIENCES:
-                    checked = self.text(text, path + ("examples", aud))
-                    if checked:
-                        examples[aud] = checked
-        stock = data.get("stock", [])
-        if not isinstance(stock, list) or any(v not in STOCK for v in stock):
-            self.fail(path + ("stock",), f"must be a list of: {', '.join(STOCK)}")
-        points: dict[str, dict[str, tuple[int, ...]]] = {}
-        for aud, chosen in (self.mapping(data.get("points", {}), path + ("points",)) or {}).items():
-            self.keys({aud: 0}, AUDIENCES, path + ("points",))
-            for name, idx in (self.mapping(chosen, path + ("points", aud)) or {}).items():
-                where = path + ("points", aud, name)
-                values = lists.get(name) if name in _ITEM_LIST_FIELDS else None
-                if values is None or not isinstance(idx, list) or not idx or any(
-                        not isinstance(i, int) or isinstance(i, bool) or not 1 <= i <= len(values) for i in idx):
-                    self.fail(where, f"must be a list of point numbers (1 to the number of {name})")
-                    continue
-                points.setdefault(aud, {})[name] = tuple(i - 1 for i in idx)
-        if len(self.problems) > before:
-            return None
-        return Item(
-            id=item_id, number=number, group=group, examples=MappingProxyType(examples),
-            stock=tuple(stock), points_for=MappingProxyType({a: MappingProxyType(f) for a, f in points.items()}),
-            source_file=self.doc.file, source_line=self.doc.line(path), **fields, **lists,  # type: ignore[arg-type]
-        )
+def _group(r: FieldReader, raw: Any, path: PathKey) -> Group | None:
+    data = r.mapping(raw, path, ("id", "title", "intro"), required=("id", "title", "intro"))
+    if data is None:
+        return None
+    before = len(r.problems)
+    group_id = r.choice(data.get("id"), path + ("id",), GROUP_IDS, "a handbook group") if "id" in data else None
+    title, intro = (r.text(data.get(k), path + (k,), **_TEXT) if k in data else None for k in ("title", "intro"))
+    return None if len(r.problems) > before else Group(group_id, title, intro)  # type: ignore[arg-type]
 
-    def group(self, raw: Any, path: PathKey) -> Group | None:
-        data = self.mapping(raw, path)
-        if data is None:
-            return None
-        before = len(self.problems)
-        self.keys(data, ("id", "title", "intro"), path, required=("id", "title", "intro"))
-        if data.get("id") not in GROUP_IDS:
-            self.fail(path + ("id",), f"must be one of {', '.join(map(str, GROUP_IDS))}")
-        title, intro = self.text(data.get("title"), path + ("title",)), self.text(data.get("intro"), path + ("intro",))
-        return None if len(self.problems) > before else Group(data["id"], title, intro)  # type: ignore[arg-type]
 
-    def fact(self, raw: Any, path: PathKey) -> Fact | None:
-        data = self.mapping(raw, path)
-        if data is None:
-            return None
-        before = len(self.problems)
-        self.keys(data, ("id", "item", "says", "status", "check"), path, required=("id", "says", "status", "check"))
-        if not isinstance(data.get("id"), str) or not ITEM_ID.match(data.get("id", "")):
-            self.fail(path + ("id",), "must be lowercase ASCII words joined by '-'")
-        if data.get("status") not in FACT_STATUSES:
-            self.fail(path + ("status",), f"must be one of {', '.join(FACT_STATUSES)}")
-        item = data.get("item")
-        if item is not None and (not isinstance(item, str) or not ITEM_ID.match(item)):
-            self.fail(path + ("item",), "must be an item id")
-        says, check = self.text(data.get("says"), path + ("says",)), self.text(data.get("check"), path + ("check",))
-        if len(self.problems) > before:
-            return None
-        return Fact(data["id"], says, data["status"], check, item, self.doc.file, self.doc.line(path))  # type: ignore[arg-type]
+def _fact(r: FieldReader, raw: Any, path: PathKey) -> Fact | None:
+    data = r.mapping(raw, path, ("id", "item", "says", "status", "check"), required=("id", "says", "status", "check"))
+    if data is None:
+        return None
+    before = len(r.problems)
+    fact_id = r.ident(data.get("id"), path + ("id",), "fact id", ITEM_ID, _ID_RULE) if "id" in data else None
+    status = r.choice(data.get("status"), path + ("status",), FACT_STATUSES, "a fact status") if "status" in data else None
+    item = r.ident(data["item"], path + ("item",), "item id", ITEM_ID, _ID_RULE) if data.get("item") is not None else None
+    says, check = (r.text(data.get(k), path + (k,), **_TEXT) if k in data else None for k in ("says", "check"))
+    if len(r.problems) > before:
+        return None
+    return Fact(fact_id, says, status, check, item, r.doc.file, r.line(path))  # type: ignore[arg-type]
 
-    def channel(self, raw: Any, path: PathKey) -> Channel | None:
-        data = self.mapping(raw, path)
-        if data is None:
-            return None
-        before = len(self.problems)
-        keys = ("id", "name", "number", "spoken")
-        self.keys(data, keys, path, required=keys)
-        if not isinstance(data.get("id"), str) or not ITEM_ID.match(data.get("id", "")):
-            self.fail(path + ("id",), "must be lowercase ASCII words joined by '-'")
-        number = data.get("number")
-        number = str(number) if isinstance(number, int) and not isinstance(number, bool) else number
-        values = [self.text(data.get(k) if k != "number" else number, path + (k,)) for k in keys[1:]]
-        return None if len(self.problems) > before else Channel(data["id"], *values)  # type: ignore[arg-type]
+
+def _channel(r: FieldReader, raw: Any, path: PathKey) -> Channel | None:
+    keys = ("id", "name", "number", "spoken")
+    data = r.mapping(raw, path, keys, required=keys)
+    if data is None:
+        return None
+    before = len(r.problems)
+    channel_id = r.ident(data.get("id"), path + ("id",), "channel id", ITEM_ID, _ID_RULE) if "id" in data else None
+    number = data.get("number")
+    number = str(number) if isinstance(number, int) and not isinstance(number, bool) else number
+    values = [r.text(data.get(k) if k != "number" else number, path + (k,), **_TEXT) for k in keys[1:] if k in data]
+    return None if len(r.problems) > before else Channel(channel_id, *values)  # type: ignore[arg-type]
 
 
 def _merge(state: dict[str, Any], doc: LocatedYAML, packaged: bool) -> list[Problem]:
     """Read one handbook file into `state` (replacing items, groups and channels by id)."""
-    r = _Reader(doc)
-    top = r.mapping(doc.data, ())
+    r = FieldReader(doc)
+    top = r.mapping(doc.data if doc.data is not None or packaged else {}, (), _TOP_KEYS,
+                    required=_TOP_KEYS if packaged else ())
     if top is None:
         return r.problems
-    required = _TOP_KEYS if packaged else ()
-    r.keys(top, _TOP_KEYS, (), required=required)
     for key in ("title", "publisher"):
         if key in top:
-            state[key] = r.text(top[key], (key,))
-    for key, read, table in (("groups", r.group, "groups"), ("items", r.item, "items"), ("channels", r.channel, "channels"),
-                             ("facts", r.fact, "facts")):
-        if key not in top:
-            continue
-        raw = top[key]
-        if not isinstance(raw, list) or not raw:
-            r.fail((key,), "must be a non-empty list")
-            continue
+            state[key] = r.text(top[key], (key,), **_TEXT)
+    for key, read in (("groups", _group), ("items", _item), ("channels", _channel), ("facts", _fact)):
         seen: set[Any] = set()
-        for i, entry in enumerate(raw):
-            parsed = read(entry, (key, i))
+        for i, entry in enumerate(r.sequence(top[key], (key,), non_empty=True) or [] if key in top else []):
+            parsed = read(r, entry, (key, i))
             if parsed is None:
                 continue
             if parsed.id in seen:
                 r.fail((key, i, "id"), f"duplicate id '{parsed.id}' in this file")
             seen.add(parsed.id)
-            state[table][parsed.id] = parsed
+            state[key][parsed.id] = parsed
     if "after_scam" in top:
-        data = r.mapping(top["after_scam"], ("after_scam",))
+        data = r.mapping(top["after_scam"], ("after_scam",), ("title", "steps"), required=("title", "steps"))
         if data is not None:
-            r.keys(data, ("title", "steps"), ("after_scam",), required=("title", "steps"))
-            state["after_scam_title"] = r.text(data.get("title"), ("after_scam", "title"))
-            state["after_scam_steps"] = r.texts(data.get("steps"), ("after_scam", "steps"))
+            state["after_scam_title"] = r.text(data.get("title"), ("after_scam", "title"), **_TEXT)
+            state["after_scam_steps"] = r.texts(data.get("steps"), ("after_scam", "steps"), **_TEXT)
     return r.problems
 
 

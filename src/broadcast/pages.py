@@ -37,6 +37,7 @@ class PageSession:
     playlist: str
     script: str
     download_name: str
+    urgent: bool = False  # an emergency bulletin's own programme ("Phát ngay"): no script or playlist
 
 
 def _day_label(day: dt.date) -> str:
@@ -55,7 +56,7 @@ h1{font-size:1.35rem;margin:1rem 0 .3rem}h2{font-size:1.15rem;margin:1.4rem 0 .4
 background:#fff;border:1px solid #ddd;text-decoration:none;color:inherit;font-size:1.05rem}
 .today{border:2px solid #b00020;background:#fff5f5}.badge{background:#b00020;color:#fff;border-radius:.3rem;
 padding:0 .35rem;font-size:.8rem;margin-left:.4rem}.station{background:#fff;border:1px solid #ddd;border-radius:.5rem;
-padding:.6rem .8rem;margin:.7rem 0}.session{border-top:1px solid #eee;padding:.5rem 0}.session:first-of-type{border-top:0}
+padding:.6rem .8rem;margin:.7rem 0}.session{border-top:1px solid #eee;padding:.5rem 0}.session:first-of-type{border-top:0}.urgent{background:#fff5f5;border:2px solid #b00020;border-radius:.4rem;padding:.5rem}
 audio{width:100%;margin:.3rem 0}a.btn{display:inline-block;padding:.45rem .8rem;margin:.15rem .3rem .15rem 0;
 border-radius:.4rem;background:#0b5394;color:#fff;text-decoration:none}a.btn.alt{background:#e8eef7;color:#0b5394}
 select{font-size:1rem;padding:.35rem;max-width:100%}
@@ -112,21 +113,27 @@ def render_index(campaign_name: str, province: str, days: Sequence[dt.date], ses
 def render_day(campaign_name: str, day: dt.date, sessions: Sequence[PageSession]) -> str:
     """One day's page: each station with its sessions, a player, download and script links, total minutes."""
     stations: dict[str, list[PageSession]] = {}
-    for s in sorted(sessions, key=lambda s: (s.level != "district", s.station_id, s.time)):
+    for s in sorted(sessions, key=lambda s: (s.level != "district", s.station_id, not s.urgent, s.time)):
         stations.setdefault(s.station_id, []).append(s)
     options = ['<option value="">Tất cả các đài</option>'] + [
         f'<option value="{sid}">{html.escape(items[0].station_name)}</option>' for sid, items in stations.items()
     ]
     blocks = []
     for sid, items in stations.items():
-        total = _minutes(sum(s.duration_s for s in items))
+        rotation = [s for s in items if not s.urgent]
+        total = _minutes(sum(s.duration_s for s in rotation))
+        level = next((s.level for s in rotation), items[0].level)
         parts = [f'<section class="station" id="{sid}"><h2>{html.escape(items[0].station_name)}</h2>'
-                 f'<p class="muted">{LEVEL_NAMES.get(items[0].level, items[0].level)} · {len(items)} buổi · tổng {total} phút</p>']
+                 f'<p class="muted">{LEVEL_NAMES.get(level, level)} · {len(rotation)} buổi · tổng {total} phút</p>']
         for s in items:
             titles = "".join(f"<li>{html.escape(t)}</li>" for t in s.titles)
             # ../ because day pages live one folder down; paths in PageSession are relative to the output root.
             player = (f'<audio controls preload="none" src="../{s.audio}"></audio>'
                       f'<a class="btn" href="../{s.audio}" download="{s.download_name}">Tải về (MP3)</a>') if s.audio else ""
+            if s.urgent:
+                parts.append(f'<div class="session urgent"><strong>Phát ngay</strong> · trước buổi {s.time.strftime("%H:%M")}'
+                             f' · {_minutes(s.duration_s)} phút<ol>{titles}</ol>{player}</div>')
+                continue
             parts.append(
                 f'<div class="session"><strong>{s.time.strftime("%H:%M")}</strong> · '
                 f'{html.escape(AUDIENCE_NAMES.get(s.audience, s.audience))} · {_minutes(s.duration_s)} phút'
@@ -204,13 +211,14 @@ def render_ics(campaign_name: str, sessions: Iterable[PageSession], stamp: dt.da
 
 
 def write_pages(out: Path, campaign_name: str, province: str, days: Sequence[dt.date],
-                sessions: Sequence[PageSession], stamp: dt.datetime) -> list[Path]:
+                sessions: Sequence[PageSession], stamp: dt.datetime, urgent: Sequence[PageSession] = ()) -> list[Path]:
     """Write one page per day, schedule.csv, schedule.ics and last index.html; return the paths written.
+    `urgent`: emergency programmes, shown first under their station on their day's page.
 
     index.html goes last so that, if the build is stopped, it never links to a page not yet written."""
     written = []
     per_day: dict[dt.date, list[PageSession]] = {}
-    for s in sessions:
+    for s in [*sessions, *urgent]:
         per_day.setdefault(s.date, []).append(s)
     for day in days:
         written.append(write_text_atomic(out / day.isoformat() / "index.html", render_day(campaign_name, day, per_day.get(day, []))))

@@ -14,10 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
-from .config.reader import FieldReader
 from .content import AUDIENCES
 from .errors import ContentError, InputError, Problem
-from .yamlsource import LocatedYAML, PathKey, load_yaml, load_yaml_text
+from .yamlsource import FieldReader, LocatedYAML, PathKey, load_yaml, load_yaml_text
 
 REGIONS = ("north", "central", "south")
 PACKAGED_NAME = "regions.yaml"
@@ -78,7 +77,7 @@ class Regions:
 
 def _by_region(r: FieldReader, value: Any, path: PathKey) -> dict[str, str] | None:
     """A text for every region, or a mapping region -> text (all three regions)."""
-    if isinstance(value, str):
+    if not isinstance(value, dict):
         text = r.text(value, path)
         return None if text is None else {reg: text for reg in REGIONS}
     data = r.mapping(value, path, REGIONS, required=REGIONS)
@@ -101,11 +100,11 @@ def _located_list(r: FieldReader, value: Any, path: PathKey) -> tuple[Located, .
 
 
 def _read(doc: LocatedYAML, state: dict[str, Any], problems: list[Problem], packaged: bool) -> None:
-    r = FieldReader(doc, Path("."))
+    r = FieldReader(doc)
     top = r.mapping(doc.data if doc.data is not None else {}, (), _TOP_KEYS,
                     required=("words", "foreign", "audiences") if packaged else ())
     if top is not None:
-        words = r.mapping(top.get("words", {}), ("words",), list(top.get("words", {}) or {}))
+        words = r.mapping(top.get("words", {}), ("words",))
         for word, value in (words or {}).items():
             got = _by_region(r, value, ("words", word))
             if got is not None:
@@ -134,8 +133,7 @@ def _read(doc: LocatedYAML, state: dict[str, Any], problems: list[Problem], pack
                 if got is not None:
                     entry["not_said"] = got
             if "explain" in data:
-                explain = r.mapping(data["explain"], path + ("explain",), list(data["explain"] or {})
-                                    if isinstance(data["explain"], dict) else ())
+                explain = r.mapping(data["explain"], path + ("explain",))
                 if explain is not None:
                     entry["explain"] = {k: r.text(v, path + ("explain", k)) or k for k, v in explain.items()}
     problems.extend(r.problems)

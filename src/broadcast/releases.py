@@ -18,7 +18,7 @@ from typing import Iterable
 
 from .atomic import write_text_atomic
 from .errors import InputError
-from .manifest import MANIFEST, load_manifest, remove_listed
+from .manifest import MANIFEST, Manifest, load_manifest, remove_listed
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,14 @@ _ID = re.compile(r"r(\d{4,})-[0-9a-f]{8}")
 
 class ReleaseError(InputError):
     """No such release, or it cannot be approved."""
+
+
+class UnconfirmedFactsError(ReleaseError):
+    """A release airs facts nobody confirmed: approval is refused (`facts`: their ids)."""
+
+    def __init__(self, message: str, facts: list[str]):
+        super().__init__(message)
+        self.facts = facts
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,11 @@ class Release:
     @property
     def files(self) -> frozenset[str]:
         return frozenset(self.manifest.get("files", []))
+
+    @property
+    def typed(self) -> Manifest:
+        """The manifest this release makes live, through the typed model the portal reads."""
+        return Manifest.from_dict(self.manifest)
 
     def to_json(self) -> str:
         return json.dumps({"format": RELEASE_FORMAT, "id": self.id, "created": self.created, "by": self.by,
@@ -140,15 +153,41 @@ def list_releases(out: Path) -> list[Release]:
     if not folder.is_dir():
         return []
     for path in folder.glob("r*.json"):
-        if not _ID.fullmatch(path.stem):
-            continue
-        try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-            found.append(Release(d["id"], d["created"], d["by"], d["fingerprints"], tuple(d["facts"]), d["manifest"],
-                                 d["texts"]))
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("%s unreadable (%s): ignored", path, exc)
+        release = _read(path) if _ID.fullmatch(path.stem) else None
+        if release is not None:
+            found.append(release)
     return sorted(found, key=lambda r: r.number)
+
+
+def _read(path: Path) -> Release | None:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return Release(d["id"], d["created"], d["by"], d["fingerprints"], tuple(d["facts"]), d["manifest"], d["texts"])
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("%s unreadable (%s): ignored", path, exc)
+        return None
+
+
+def read_release(out: Path, rid: str) -> Release | None:
+    """One release by its exact id, or None: the id must be one of the folder's release files (so a caller's
+    string never becomes a path of its own)."""
+    folder = _dir(out)
+    names = {p.stem for p in folder.glob("r*.json")} if folder.is_dir() else set()
+    return _read(folder / f"{rid}.json") if _ID.fullmatch(rid) and rid in names else None
+
+
+def newest_draft_id(out: Path, live: str | None) -> str | None:
+    """The id of the newest draft when `live` is the live release's id (no release file is opened)."""
+    folder = _dir(out)
+    ids = [p.stem for p in folder.glob("r*.json") if _ID.fullmatch(p.stem)] if folder.is_dir() else []
+    drafts = sorted((i for i in ids if _number(i) > _number(live)), key=_number)
+    return drafts[-1] if drafts else None
+
+
+def _number(rid: str | None) -> int:
+    """A release id's number (0 for none)."""
+    match = _ID.fullmatch(rid) if rid else None
+    return int(match.group(1)) if match else 0
 
 
 def live_id(out: Path) -> str | None:
@@ -160,22 +199,32 @@ def status(release: Release, live: str | None) -> str:
     """live, draft or superseded."""
     if release.id == live:
         return "live"
-    live_number = int(_ID.fullmatch(live).group(1)) if live and _ID.fullmatch(live) else 0  # type: ignore[union-attr]
-    return "superseded" if release.number < live_number else "draft"
+    return "superseded" if release.number < _number(live) else "draft"
 
 
-def record_release(out: Path, project, manifest: dict, texts: dict, by: str) -> Release:
-    """Write a new release (immutable) for a build's manifest; return it."""
+# What listeners get from a release; two releases equal in these are the same release (pages, the time of the
+# build and the approval are not content).
+CONTENT_KEYS = ("programmes", "bulletins", "segments")
+
+
+def same_content(a: dict, b: dict) -> bool:
+    """Whether two manifests publish the same sessions, emergency programmes and segments."""
+    return all((a.get(k) or None) == (b.get(k) or None) for k in CONTENT_KEYS)
+
+
+def record_release(out: Path, project, manifest: dict, texts: dict, by: str, like: Release | None = None) -> Release:
+    """Write a new release (immutable) for a build's manifest; return it (the newest one when nothing a
+    listener hears changed). `like`: a release whose sources and facts this one has (not the project's today)."""
     existing = list_releases(out)
-    same = lambda m: {k: v for k, v in m.items() if k != "generated"}  # noqa: E731
-    if existing and same(existing[-1].manifest) == same(manifest):
+    if existing and same_content(existing[-1].manifest, manifest):
         return existing[-1]  # nothing changed: no new release
     number = existing[-1].number + 1 if existing else 1
     body = json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()
     rid = f"r{number:04d}-{hashlib.sha256(body).hexdigest()[:8]}"
     items = sorted({i for r in manifest.get("programmes", []) for i in r["items"]})
-    release = Release(rid, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), by, fingerprints(project),
-                      tuple(aired_facts(project, items)), manifest, texts)
+    release = Release(rid, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), by,
+                      like.fingerprints if like else fingerprints(project),
+                      like.facts if like else tuple(aired_facts(project, items)), manifest, texts)
     write_text_atomic(_dir(out) / f"{rid}.json", release.to_json())
     return release
 
@@ -209,30 +258,80 @@ def tidy(out: Path) -> int:
     return remove_listed(out, sorted(f for f in gone if (out / f).exists()))
 
 
-def approve(project, rid: str | None, by: str) -> Release:
-    """Make a draft live: its pages, then manifest.json in one atomic rename; then tidy."""
+def approve(project, rid: str | None, by: str, drafts_only: bool = False) -> Release:
+    """Make a draft live: its pages, then manifest.json in one atomic rename; then tidy. With `drafts_only`
+    (the portal) a release that is no longer a draft is refused, so an editor approves only what they saw."""
     from .outdir import writing_output
 
     out = output_of(project)
     with writing_output(out, project.schedule):
-        return _approve_locked(project, out, rid, by)
+        release = find(out, rid)
+        if drafts_only and status(release, live_id(out)) != "draft":
+            raise ReleaseError(f"{out / RELEASES_DIR}: {release.id} is {status(release, live_id(out))}, not a draft")
+        return _approve_locked(project, out, release, by)
 
 
-def _approve_locked(project, out: Path, rid: str | None, by: str) -> Release:
+def _approve_locked(project, out: Path, release: Release, by: str, check_facts: bool = True) -> Release:
     from .publish import publish_live
 
-    release = find(out, rid)
     if status(release, live_id(out)) == "live":
         raise ReleaseError(f"{out / RELEASES_DIR}: {release.id} is already live")
-    blocked = unconfirmed(release)
+    blocked = unconfirmed(release) if check_facts else []
     if blocked:
-        names = ", ".join(str(f.get("id", "?")) for f in blocked)
-        raise ReleaseError(f"{out / RELEASES_DIR / (release.id + '.json')}: facts: airs unconfirmed facts nobody confirmed: {names}")
+        ids = [str(f.get("id", "?")) for f in blocked]
+        raise UnconfirmedFactsError(f"{out / RELEASES_DIR / (release.id + '.json')}: facts: airs unconfirmed facts "
+                                    f"nobody confirmed: {', '.join(ids)}", ids)
     manifest = {**release.manifest, "release": release.id, "approved_by": by,
                 "approved": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     publish_live(out, project.schedule, manifest)
     tidy(out)
     return release
+
+
+def with_emergency(base: dict, records: list[dict], segments: dict) -> dict:
+    """`base` with `records` as its emergency programmes (replacing base's), their segments taken from
+    `segments`, and the files listed accordingly."""
+    old_files = {r["file"] for r in base.get("bulletins", [])}
+    merged = {**base.get("segments", {}), **{k: segments[k] for r in records for k in r["segments"]}}
+    used = {k for p in base.get("programmes", []) for k in p["segments"]} | {k for r in records for k in r["segments"]}
+    files = sorted((set(base.get("files", [])) - old_files) | {r["file"] for r in records} | {merged[k]["file"] for k in used})
+    return {**base, "segments": {k: v for k, v in merged.items() if k in used}, "bulletins": list(records), "files": files}
+
+
+def pending_emergencies(live: Release | None, draft: Release) -> list[dict]:
+    """The draft's emergency programmes that are not live yet (waiting for approval)."""
+    aired = {r["key"] for r in (live.manifest.get("bulletins", []) if live else [])}
+    return [r for r in draft.manifest.get("bulletins", []) if r.get("level") == "emergency" and r["key"] not in aired]
+
+
+def approve_bulletins(project, rid: str | None, by: str) -> Release:
+    """Approve a draft's emergency programmes in one step: they go live over the live rotation, and nothing
+    else of the draft does. A draft whose rotation also changed stays a draft (recorded again after the new
+    live release, so it keeps its place as the newest)."""
+    from .outdir import writing_output
+
+    out = output_of(project)
+    with writing_output(out, project.schedule):
+        draft = find(out, rid)
+        live = find(out, live_id(out), default="live") if live_id(out) else None
+        if status(draft, live.id if live else None) != "draft":
+            raise ReleaseError(f"{out / RELEASES_DIR}: {draft.id} is not a draft")
+        if not pending_emergencies(live, draft):
+            raise ReleaseError(f"{out / RELEASES_DIR}: {draft.id} has no emergency programme waiting for approval")
+        if live is None:
+            return _approve_locked(project, out, draft, by)  # nothing is live: the draft's rotation goes too
+        # Approving an emergency adds no rotation item, so it is never held back by the rotation's facts.
+        if draft.manifest.get("programmes") == live.manifest.get("programmes"):
+            return _approve_locked(project, out, draft, by, check_facts=False)  # the draft is only its emergencies
+        records = draft.manifest.get("bulletins", [])
+        keys = {k for r in records for k in r["segments"]}
+        merged = with_emergency({k: v for k, v in live.manifest.items() if k not in ("release", "approved", "approved_by")},
+                                records, draft.manifest["segments"])
+        texts = {**live.texts, **{k: v for k, v in draft.texts.items() if k in keys}}
+        # The rotation is the live one's: so are its sources and facts.
+        emergency = record_release(out, project, merged, texts, by, like=live)
+        record_release(out, project, draft.manifest, draft.texts, draft.by, like=draft)  # the draft, newest again
+        return _approve_locked(project, out, emergency, by, check_facts=False)
 
 
 @dataclass(frozen=True)
@@ -242,6 +341,7 @@ class SessionChange:
     slot: tuple[str, str, str]
     kind: str  # added | removed | changed
     text_changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (segment label, unified diff lines)
+    segment_keys: tuple[tuple[str | None, str | None], ...] = ()  # (old key, new key), one per text change
 
 
 def diff(old: Release | None, new: Release) -> list[SessionChange]:
@@ -256,7 +356,7 @@ def diff(old: Release | None, new: Release) -> list[SessionChange]:
         elif b is None:
             changes.append(SessionChange(slot, "removed"))
         elif a.segments != b.segments:
-            texts = []
+            texts, keys = [], []
             for i in range(max(len(a.segments), len(b.segments))):
                 ka = a.segments[i] if i < len(a.segments) else None
                 kb = b.segments[i] if i < len(b.segments) else None
@@ -267,7 +367,8 @@ def diff(old: Release | None, new: Release) -> list[SessionChange]:
                 label = new.manifest["segments"].get(kb, {}).get("label", "") if kb else old.manifest["segments"][ka].get("label", "")  # type: ignore[union-attr]
                 lines = tuple(difflib.unified_diff(old_text, new_text, lineterm="", n=0))[2:]
                 texts.append((label or f"segment {i}", lines))
-            changes.append(SessionChange(slot, "changed", tuple(texts)))
+                keys.append((ka, kb))
+            changes.append(SessionChange(slot, "changed", tuple(texts), tuple(keys)))
     return changes
 
 
@@ -280,9 +381,15 @@ def diff_pair(out: Path, a: str | None, b: str | None) -> tuple[Release | None, 
     return old, new, diff(old, new)
 
 
-def latest_manifest(out: Path, live: dict) -> dict:
-    """The manifest a new build continues from: the newest draft's, else the live one."""
+def latest_release(out: Path, live: dict) -> Release | None:
+    """The release a new build continues from: the newest draft, else the live one."""
     releases = list_releases(out)
     live_release = live.get("release")
     drafts = [r for r in releases if status(r, live_release) == "draft"]
-    return drafts[-1].manifest if drafts else live
+    return drafts[-1] if drafts else next((r for r in releases if r.id == live_release), None)
+
+
+def latest_manifest(out: Path, live: dict) -> dict:
+    """The manifest a new build continues from: the newest draft's, else the live one."""
+    release = latest_release(out, live)
+    return release.manifest if release is not None and release.id != live.get("release") else live

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any, Collection
 
 from ..errors import ConfigError
-from ..yamlsource import LocatedYAML, PathKey
+from ..yamlsource import FieldReader, LocatedYAML, PathKey, did_you_mean
 from .models import (
     APPROVAL_MODES, AUDIENCES, BITRATES_KBPS, ENGINES, LEVELS, PUBLISH_MODES, REGIONS,
     AudioConfig, Campaign, Level, Rotation, Schedule, Slot, Station, VoiceConfig, is_safe_id,
 )
-from .reader import FieldReader, did_you_mean
 from .source import read_located
 
 log = logging.getLogger(__name__)

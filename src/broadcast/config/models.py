@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 from ..content import AUDIENCES  # noqa: F401 - re-exported: the audience ids belong to the content
 from ..errors import Problem
-from ..yamlsource import LocatedYAML, PathKey
+from ..yamlsource import LocatedYAML, PathKey, is_safe_id  # noqa: F401 - re-exported
 
 REGIONS: tuple[str, ...] = ("north", "central", "south")
 ENGINES: tuple[str, ...] = ("auto", "gtts", "espeak")
@@ -20,16 +19,6 @@ PUBLISH_MODES: tuple[str, ...] = ("full", "segments")
 APPROVAL_MODES: tuple[str, ...] = ("none", "required")
 # Bitrates an MPEG-1 Layer III stream at 44.1 kHz can use (the house format is CBR).
 BITRATES_KBPS: tuple[int, ...] = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-
-_SAFE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-# Windows refuses these as file or folder names whatever the case; ids become folder names.
-_RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
-
-
-def is_safe_id(value: object) -> bool:
-    """True if `value` can be used as a folder name anywhere: [a-z0-9-], 1..64 chars, no leading '-'."""
-    return isinstance(value, str) and _SAFE_ID.fullmatch(value) is not None and value not in _RESERVED_NAMES
-
 
 @dataclass(frozen=True)
 class Campaign:

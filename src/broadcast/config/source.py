@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
 
 from ..errors import ConfigError, InputError, Problem
-from ..yamlsource import LocatedYAML, field_name, load_yaml_text
-from .reader import printable
+from ..yamlsource import LocatedYAML, field_name, load_yaml_text, printable, scalar_message
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64  # schedule.yaml needs about 6 levels; deeper is a mistake (or an attack on the recursion)
@@ -135,12 +133,7 @@ def _diagnose(text: str, display: str, fallback: str) -> ConfigError:
             try:
                 _CONSTRUCTOR.construct_object(node, deep=True)
             except Exception as exc:  # noqa: BLE001 - any failure here is the file's fault
-                return _error(display, line, field_name(path), _scalar_message(node, exc))
+                return _error(display, line, field_name(path), scalar_message(node, exc))
         stack.extend((child, path + (name,)) for name, child in reversed(_children(node)))
     return _error(display, 1, "", fallback)
 
-
-def _scalar_message(node: yaml.ScalarNode, exc: Exception) -> str:
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", node.value.strip()):
-        return f'"{node.value}" is not a date that exists ({exc})'
-    return f'"{node.value[:40]}" cannot be read as {node.tag.rsplit(":", 1)[-1]} ({exc})'

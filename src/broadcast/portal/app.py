@@ -92,11 +92,12 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)} phút {int(seconds % 60):02d} giây"
 
 
-def create_app(db: Database, out: Path, stations: list[StationInfo], today: dt.date | None = None) -> Starlette:
-    from .pages import dashboard, operator, signin
+def create_app(db: Database, out: Path, stations: list[StationInfo], today: dt.date | None = None,
+               schedule=None) -> Starlette:
+    from .pages import approval, dashboard, operator, signin
 
     portal = Portal(db, LiveManifest(out), {s.id: s for s in stations}, today)
-    routes = [*signin.routes(portal), *operator.routes(portal), *dashboard.routes(portal)]
+    routes = [*signin.routes(portal), *operator.routes(portal), *dashboard.routes(portal), *approval.routes(portal, schedule)]
     app = Starlette(routes=routes)
     app.state.portal = portal
     return app
@@ -106,7 +107,7 @@ def app_for_schedule(schedule, today: dt.date | None = None) -> Starlette:
     from .database import open_database
     from .report import schedule_stations
 
-    return create_app(open_database(schedule), schedule.output, schedule_stations(schedule), today)
+    return create_app(open_database(schedule), schedule.output, schedule_stations(schedule), today, schedule)
 
 
 def serve(schedule, host: str = "127.0.0.1", port: int = 8080, today: dt.date | None = None,

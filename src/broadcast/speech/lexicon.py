@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import re
@@ -16,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import InputError, Problem, SpeechError
-from ..yamlsource import LocatedYAML, load_yaml, load_yaml_text
+from ..yamlsource import FieldReader, LocatedYAML, load_yaml, load_yaml_text
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +64,8 @@ def _token_re(table: Mapping[str, str], flags: int) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w])(?:{keys})(?![\w])", flags)
 
 
-def _check_reading(value: Any) -> str | None:
-    """Why a reading is unusable, or None."""
-    if not isinstance(value, str) or not value.strip():
-        return "reading must be a non-empty string"
-    if unicodedata.normalize("NFC", value) != value:
-        return "reading is not NFC (compose the accents: Vietnamese text is NFC)"
+def _check_reading(value: str) -> str | None:
+    """Why a reading (already a non-empty NFC text) is unusable, or None."""
     if any("0" <= c <= "9" for c in value):
         return f"reading {value!r} has a digit: write numbers in words"
     if not _READING.fullmatch(value.strip()):
@@ -97,41 +92,29 @@ def _check_key(section: str, key: str) -> str | None:
 
 def _read_document(doc: LocatedYAML, tables: dict[str, dict[str, str]], hotlines: set[str], problems: list[Problem]) -> None:
     """Validate one lexicon file and merge it into `tables` / `hotlines` (later files win)."""
-    data = doc.data
-    if data is None:
+    if doc.data is None:
         return
-    if not isinstance(data, dict):
-        problems.append(doc.problem((), "a lexicon file must be a mapping of sections: " + ", ".join(SECTIONS)))
-        return
-    for section, body in data.items():
-        if section not in SECTIONS:
-            hint = difflib.get_close_matches(section, SECTIONS, n=1)
-            more = f" (did you mean '{hint[0]}'?)" if hint else f"; known: {', '.join(SECTIONS)}"
-            problems.append(doc.problem((section,), f"unknown section{more}"))
-            continue
-        if body is None:
+    r = FieldReader(doc)
+    for section, body in (r.mapping(doc.data, (), SECTIONS) or {}).items():
+        if section not in SECTIONS or body is None:
             continue
         if section == "hotlines":
-            if not isinstance(body, list):
-                problems.append(doc.problem((section,), "must be a list of service numbers"))
-                continue
-            for i, number in enumerate(body):
+            for i, number in enumerate(r.sequence(body, (section,)) or []):
                 text = str(number) if isinstance(number, int) and not isinstance(number, bool) else number
                 if not isinstance(text, str) or not text.isascii() or not text.isdigit():
-                    problems.append(doc.problem((section, i), f"{number!r} is not a number of digits (quote it)"))
+                    r.fail((section, i), f"{number!r} is not a number of digits (quote it)")
                 else:
                     hotlines.add(text)
             continue
-        if not isinstance(body, dict):
-            problems.append(doc.problem((section,), "must be a mapping of key: reading"))
-            continue
-        for key, value in body.items():
-            why = _check_key(section, key) or _check_reading(value)
+        for key, value in (r.mapping(body, (section,)) or {}).items():
+            why = _check_key(section, key)
+            reading = r.text(value, (section, key), nfc="require") if why is None else None
+            why = why or (reading and _check_reading(reading))
             if why:
-                problems.append(doc.problem((section, key), why))
-                continue
-            reading = " ".join(value.split())
-            tables[section][key.casefold() if section == "words" else key] = reading
+                r.fail((section, key), why)
+            elif reading:
+                tables[section][key.casefold() if section == "words" else key] = reading
+    problems.extend(r.problems)
 
 
 def _packaged_text() -> str:
