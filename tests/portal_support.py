@@ -56,3 +56,49 @@ class Server:
         except subprocess.TimeoutExpired:
             self.kill()
         return self.proc.stderr.read().decode()
+
+
+class SlowDownload:
+    """A GET over a raw socket with a tiny receive window, read a little at a time: the server cannot send far
+    ahead, so it is still reading the file when the test does something in the middle of the transfer."""
+
+    def __init__(self, url: str, path: str, cookie: str):
+        host, port = url.removeprefix("http://").split(":")
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: it sets the window
+        self.sock.settimeout(30)
+        self.sock.connect((host, int(port)))
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n".encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1024)
+        head, _, self.body = head.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+
+    def read(self, at_least: int) -> None:
+        while len(self.body) < at_least:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            self.body += chunk
+
+    def finish(self) -> bytes:
+        while chunk := self.sock.recv(65536):
+            self.body += chunk
+        self.sock.close()
+        return self.body
+
+
+def open_deleted_files(pid: int) -> list[str]:
+    """Files a process holds open that are gone from their folder (Linux's /proc shows them "(deleted)")."""
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.endswith(" (deleted)"):
+            found.append(target.removesuffix(" (deleted)"))
+    return found

@@ -62,13 +62,16 @@ class LivePlan:
         return list(self._stations.get(station, ()))
 
     def file(self, rel: str | None) -> Path | None:
-        """A file the manifest lists, only if it stays inside the output folder and exists."""
+        """The path of a file the manifest lists, only if it stays inside the output folder (resolved once per
+        plan: resolving walks every folder of the path; whether it exists is for the caller's open to tell)."""
         if not rel:
             return None
-        path = inside(self.out, rel)
-        return path if path is not None and path.is_file() else None
+        if rel not in self._paths:
+            self._paths[rel] = inside(self.out, rel)
+        return self._paths[rel]
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_paths", {})
         object.__setattr__(self, "_keys", {s.key: s for s in self.sessions})
         object.__setattr__(self, "_slots", {(s.station, s.date, s.slot): s for s in self.sessions})
         by_station: dict[str, list[LiveSession]] = {}
@@ -120,6 +123,7 @@ class LiveManifest:
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._plan = LivePlan(self.out, ())
+        self._former: dict[str, tuple[str, str, str]] = {}  # keys earlier plans had -> their slot
 
     def plan(self) -> LivePlan:
         try:
@@ -129,6 +133,14 @@ class LiveManifest:
             stamp = None
         with self._lock:
             if stamp != self._stamp:
-                self._plan = read_plan(self.out) if stamp else LivePlan(self.out, ())
-                self._stamp = stamp
+                plan = read_plan(self.out) if stamp else LivePlan(self.out, ())
+                self._former.update({s.key: (s.station, s.date, s.slot) for s in self._plan.sessions
+                                     if plan.by_key(s.key) is None})
+                self._plan, self._stamp = plan, stamp
             return self._plan
+
+    def successor(self, key: str) -> LiveSession | None:
+        """The live session now in the slot that `key`, a session of an earlier live plan, was for (a page
+        loaded before a rebuild links to the old key; since this process started)."""
+        slot = self._former.get(key)
+        return self.plan().by_slot(*slot) if slot else None

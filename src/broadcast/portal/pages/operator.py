@@ -6,11 +6,12 @@ import datetime as dt
 import logging
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from ..app import Portal, csrf_ok
 from ..database import PortalError
+from ..files import OpenFileResponse, open_regular
 
 log = logging.getLogger(__name__)
 
@@ -60,31 +61,40 @@ def routes(portal: Portal) -> list[Route]:
                            message=MESSAGES.get(code, request.query_params.get("e", "")), error=bool(request.query_params.get("e")))
 
     def own_file(request: Request, field: str):
-        """(the session, the file) a signed-in station may have, or the refusal to send instead."""
+        """(the session, its file opened) a signed-in station may have, or the response to send instead."""
         station = station_of(request)
         if station is None:
             return None, not_signed_in()
-        plan = portal.live.plan()
-        s = plan.by_key(request.path_params["key"])
+        key = request.path_params["key"]
+        for _ in range(2):  # a rebuild can retire the file between reading the plan and opening it: look again
+            plan = portal.live.plan()
+            s = plan.by_key(key)
+            if s is None:
+                break
+            if s.station != station:
+                return None, refused()
+            path = plan.file(getattr(s, field))
+            opened = open_regular(path) if path is not None else None
+            if opened is not None:
+                return s, opened
+        newer = portal.live.successor(key)
+        if newer is not None and newer.station == station:  # a page loaded before a rebuild: the session's new file
+            query = f"?{request.url.query}" if request.url.query else ""
+            return None, RedirectResponse(f"{request.url.path.rpartition('/')[0]}/{newer.key}{query}", status_code=307)
         if s is None:
             return None, portal.message("Không có", "Không có buổi phát này trong kế hoạch hiện hành.", 404)
-        if s.station != station:
-            return None, refused()
-        path = plan.file(getattr(s, field))
-        if path is None:
-            return None, portal.message("Không có", "Tệp chưa sẵn sàng.", 404)
-        return s, path
+        return None, portal.message("Không có", "Tệp chưa sẵn sàng.", 404)
 
     async def audio(request: Request):
         s, found = own_file(request, "audio")
         if s is None:
             return found
         disposition = "attachment" if request.query_params.get("download") else "inline"
-        return FileResponse(found, media_type="audio/mpeg", filename=s.download_name, content_disposition_type=disposition)
+        return OpenFileResponse(found, "audio/mpeg", filename=s.download_name, disposition=disposition)
 
     async def script(request: Request):
         s, found = own_file(request, "script")
-        return FileResponse(found, media_type="text/plain; charset=utf-8") if s else found
+        return OpenFileResponse(found, "text/plain; charset=utf-8") if s else found
 
     async def confirm(request: Request):
         session = portal.session(request)
