@@ -110,8 +110,8 @@ def test_a_correction_is_made_only_when_the_first_pass_is_off_target(tmp_path, e
     source = loudness(audio)
     ceiling = settings.true_peak_dbtp - mastering.CODEC_MARGIN_DB
     gain = mastering.gain_for(source, settings.loudness_lufs, ceiling)
-    encode_into(tmp_path / "first.mp3", audio, Tags(title="x"), settings, filters=mastering.limiter_graph(gain, ceiling),
-                gain_db=gain, lowpass_hz=mastering.LOWPASS_HZ)
+    encode_into(tmp_path / "first.mp3", audio, Tags(title="x"), settings,
+                filters=mastering.limiter_graph(gain, ceiling), gain_db=gain, lowpass_hz=mastering.LOWPASS_HZ)
     first = measure(tmp_path / "first.mp3")
     first_on_target = (abs(first.integrated_lufs - settings.loudness_lufs) <= TOLERANCE_LU
                        and first.true_peak_dbtp <= settings.true_peak_dbtp)

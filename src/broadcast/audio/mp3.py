@@ -160,8 +160,8 @@ def encode_into(tmp: Path, audio: AudioSegment, tags: Tags, settings: AudioSetti
     # ffmpeg writes the file itself (not a pipe) so it can go back and fill in the LAME "Info" frame.
     args = ["-f", "s16le", "-ar", str(audio.frame_rate), "-ac", "1", "-i", "pipe:0",
             *(["-af", filters] if filters else []), "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
-            *(["-cutoff", str(lowpass_hz)] if lowpass_hz else []), "-write_xing", "1", "-id3v2_version", "0", "-map_metadata", "-1",
-            "-fflags", "+bitexact", "-f", "mp3", "-y", str(tmp)]
+            *(["-cutoff", str(lowpass_hz)] if lowpass_hz else []), "-write_xing", "1", "-id3v2_version", "0",
+            "-map_metadata", "-1", "-fflags", "+bitexact", "-f", "mp3", "-y", str(tmp)]
     run_ffmpeg(args, pcm, what=what)
     scan = scan_frames(tmp.read_bytes(), str(tmp))
     expected = (settings.sample_rate, 1, settings.bitrate_kbps, True)
