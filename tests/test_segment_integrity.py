@@ -72,3 +72,19 @@ def test_a_damaged_programme_of_the_same_size_is_joined_again(campaign_copy):
     report = build_small_campaign(campaign_copy / "schedule.yaml")
     assert report.programmes_written == 1 and report.programmes_kept == 3
     assert sha256(path) == rec["sha256"]
+
+
+def test_every_published_segment_of_a_build_is_on_target(built_campaign):
+    # Decoded from the files the build published: loudness within 0.5 LU, true peak at or under the ceiling.
+    from broadcast.audio import measure
+    from broadcast.project import open_project
+
+    folder, report = built_campaign
+    settings = open_project(folder / "schedule.yaml").audio_settings()
+    segments = manifest_of(folder / "audio_out")["segments"]
+    assert {s["kind"] for s in segments.values()} >= {"chime", "opening", "body", "closing"}
+    for record in segments.values():
+        got = measure(folder / "audio_out" / record["file"])
+        assert abs(got.integrated_lufs - settings.loudness_lufs) <= 0.5, (record["label"], got)
+        assert got.true_peak_dbtp <= settings.true_peak_dbtp, (record["label"], got)
+    assert report.encodes >= report.segments_made == len(segments)  # one encode each, more only to correct

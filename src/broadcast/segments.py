@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when the audio pipeline changes in a way that changes the sound of the same inputs.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: one-pass mastering (limiter and lowpass in the encoding run)
 SEGMENTS_DIR = "segments"
 
 
@@ -119,9 +119,10 @@ def _worker_engine(voice):
     return engines[voice]  # type: ignore[index]
 
 
-def speak_paragraphs(paragraphs: Sequence[str], voice: "VoiceSettings", settings: "AudioSettings", cache, engine,
+def voice_paragraphs(paragraphs: Sequence[str], voice: "VoiceSettings", settings: "AudioSettings", cache, engine,
                      progress: Callable[[str, int, int], None] | None = None):
-    """Voice speech-ready paragraphs through the cache and master them: (audio, engines, synthesis calls)."""
+    """Voice speech-ready paragraphs through the cache into one unmastered speech segment:
+    (audio, its loudness if measured on the way, engines, synthesis calls)."""
     from . import audio
     from .speech import split_for_voice
     from .tts import voice_pieces
@@ -134,8 +135,17 @@ def speak_paragraphs(paragraphs: Sequence[str], voice: "VoiceSettings", settings
         sections.append([v.audio for v in voiced])
         if progress:
             progress("voicing", n, len(paragraphs))
-    sound = audio.master(audio.build_speech(sections, settings), settings)
-    return sound, tuple(sorted(engines)), engine.calls - before
+    sound, loudness = audio.build_speech_measured(sections, settings)
+    return sound, loudness, tuple(sorted(engines)), engine.calls - before
+
+
+def speak_paragraphs(paragraphs: Sequence[str], voice: "VoiceSettings", settings: "AudioSettings", cache, engine,
+                     progress: Callable[[str, int, int], None] | None = None):
+    """voice_paragraphs(), mastered as PCM (for audio joined before encoding, as `say` does)."""
+    from . import audio
+
+    sound, _loudness, engines, calls = voice_paragraphs(paragraphs, voice, settings, cache, engine, progress)
+    return audio.master(sound, settings), engines, calls
 
 
 def produce_segment(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> SegmentResult:
@@ -145,16 +155,17 @@ def produce_segment(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> Seg
     key = spec.key
     path = segment_path(out, key)
     if spec.kind == "chime":
-        sound, engines, calls = audio.chime(spec.audio), (), 0
+        sound, loudness, engines, calls = audio.chime_sound(spec.audio), None, (), 0
     else:
         engine = _worker_engine(spec.voice)
-        sound, engines, calls = speak_paragraphs(spec.paragraphs, spec.voice, spec.audio, _worker_cache(cache_dir), engine)
+        sound, loudness, engines, calls = voice_paragraphs(spec.paragraphs, spec.voice, spec.audio,
+                                                           _worker_cache(cache_dir), engine)
     tags = audio.Tags(title=spec.label or spec.kind, engine=",".join(engines), comment=f"segment {key[:20]}")
-    audio.export_mp3(sound, path, tags, spec.audio)
+    mastered = audio.master_mp3(sound, path, tags, spec.audio, source=loudness)
     data = path.read_bytes()
     info = audio.mp3_info(path)
     return SegmentResult(key, f"{SEGMENTS_DIR}/{path.name}", info.duration_s, hashlib.sha256(data).hexdigest(),
-                         len(data), engines, calls, 1)
+                         len(data), engines, calls, mastered.passes)
 
 
 def _produce_safely(spec: SegmentSpec, out: Path, cache_dir: Path | None) -> SegmentResult | str:

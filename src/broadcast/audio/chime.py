@@ -10,7 +10,7 @@ from pydub import AudioSegment
 
 from ..errors import AudioError
 from .ffmpeg import decode_audio, normalize
-from .loudness import master
+from .mastering import master
 from .process import silence, trim_silence
 from .settings import AudioSettings
 
@@ -53,18 +53,31 @@ def generated_chime(rate: int) -> AudioSegment:
     return AudioSegment(data=samples.tobytes(), sample_width=2, frame_rate=rate, channels=1)
 
 
-def chime(settings: AudioSettings) -> AudioSegment:
-    """The programme ident: settings.chime (any ffmpeg-readable file) or the generated one; mastered, edged."""
+def _stamp(settings: AudioSettings) -> int:
     try:
-        stamp = settings.chime.stat().st_mtime_ns if settings.chime is not None else 0
+        return settings.chime.stat().st_mtime_ns if settings.chime is not None else 0
     except OSError as exc:
         raise AudioError(f"chime {settings.chime}: cannot read: {exc}") from exc
-    return _chime(settings, stamp)
+
+
+def chime_sound(settings: AudioSettings) -> AudioSegment:
+    """The programme ident before mastering: settings.chime (any ffmpeg-readable file) or the generated one, edged."""
+    return _chime_sound(settings, _stamp(settings))
+
+
+def chime(settings: AudioSettings) -> AudioSegment:
+    """The programme ident mastered as PCM, for audio joined before encoding (`say`); cached."""
+    return _chime(settings, _stamp(settings))
 
 
 @functools.lru_cache(maxsize=8)
-def _chime(settings: AudioSettings, _stamp: int) -> AudioSegment:
-    """chime(), cached while the station's file is unchanged (mastering takes a few passes)."""
+def _chime(settings: AudioSettings, stamp: int) -> AudioSegment:
+    return master(_chime_sound(settings, stamp), settings)
+
+
+@functools.lru_cache(maxsize=8)
+def _chime_sound(settings: AudioSettings, _stamp: int) -> AudioSegment:
+    """chime_sound(), cached while the station's file is unchanged."""
     if settings.chime is None:
         sound = generated_chime(settings.sample_rate)
     else:
@@ -82,4 +95,4 @@ def _chime(settings: AudioSettings, _stamp: int) -> AudioSegment:
                              f"{MAX_OWN_CHIME_S:.0f} s; an ident should be short")
         sound = sound.fade_in(5).fade_out(20)  # a cut file may start or stop mid-wave
     edge = silence(settings.edge_pause_ms, settings)
-    return master(edge + sound + edge, settings)
+    return edge + sound + edge

@@ -8,7 +8,6 @@ import os
 import struct
 import signal
 import subprocess
-import threading
 import warnings
 from pathlib import Path
 
@@ -92,13 +91,19 @@ def pcm_input(audio: AudioSegment) -> list[str]:
 
 def filter_audio(audio: AudioSegment, graph: str, rate: int | None = None) -> AudioSegment:
     """Pass 16-bit audio through an ffmpeg audio filter graph; output 16-bit at `rate` (default: same)."""
+    return filter_audio_logged(audio, graph, rate)[0]
+
+
+def filter_audio_logged(audio: AudioSegment, graph: str, rate: int | None = None) -> tuple[AudioSegment, str]:
+    """filter_audio(), with what ffmpeg's filters logged (a meter in the graph reports there)."""
     audio = audio.set_sample_width(2) if audio.sample_width != 2 else audio
     out_rate = rate or audio.frame_rate
     args = [*pcm_input(audio), "-af", graph, "-f", "s16le", "-ar", str(out_rate), "-ac", str(audio.channels),
             "pipe:1"]
     proc = run_ffmpeg(args, audio.raw_data, what=f"filter {graph.split('=')[0]}")
     data = proc.stdout[: len(proc.stdout) - len(proc.stdout) % (2 * audio.channels)]
-    return AudioSegment(data=data, sample_width=2, frame_rate=out_rate, channels=audio.channels)
+    out = AudioSegment(data=data, sample_width=2, frame_rate=out_rate, channels=audio.channels)
+    return out, proc.stderr.decode("utf-8", "replace")
 
 
 def decode_audio(source: Source, input_format: str | None = None, max_seconds: float | None = None) -> AudioSegment:
@@ -143,36 +148,3 @@ def _parse_wav(blob: bytes, name: str) -> AudioSegment:
             return AudioSegment(data=data, sample_width=2, frame_rate=rate, channels=channels)
         pos += 8 + size + (size & 1)
     raise AudioError(f"decode {name}: malformed WAV from ffmpeg")
-
-
-def run_ffmpeg_pair(producer: list[str], data: bytes, consumer: list[str], what: str) -> str:
-    """Run `producer | consumer` at once (two cores), feeding `data` to the producer; return the consumer's log."""
-    exe = ffmpeg_exe()
-    common = ["-hide_banner", "-nostats"]
-    try:
-        first = subprocess.Popen([exe, *common, "-loglevel", "error", *producer], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        second = subprocess.Popen([exe, *common, "-nostdin", *consumer], stdin=first.stdout,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise AudioError(f"{what}: cannot run ffmpeg: {exc}") from exc
-    first.stdout.close()  # the consumer owns the pipe now; it sees EOF when the producer ends
-
-    def feed() -> None:
-        try:
-            first.stdin.write(data)
-        except (BrokenPipeError, OSError):
-            pass  # the producer died: its exit code says why
-        finally:
-            first.stdin.close()
-
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    _out, log_bytes = second.communicate()
-    feeder.join()
-    first_log = first.stderr.read()
-    first.stderr.close()
-    if first.wait() != 0 or second.returncode != 0:
-        failed = first.returncode if first.returncode != 0 else second.returncode
-        _raise_failure(what, failed, first_log if first.returncode != 0 else log_bytes)
-    return log_bytes.decode("utf-8", "replace")

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from pydub import AudioSegment
 
 from ..errors import AudioError
-from .ffmpeg import filter_audio, normalize
+from .ffmpeg import filter_audio_logged, normalize
+from .loudness import Loudness, logged_loudness, meter_graph
 from .settings import AudioSettings
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,14 @@ def _common_rate(pieces: list[AudioSegment]) -> int:
 
 def build_speech(sections: Sequence[Sequence[AudioSegment]], settings: AudioSettings) -> AudioSegment:
     """Join voiced pieces with sentence/section pauses, at house rate and tempo, with edge pauses."""
+    return build_speech_measured(sections, settings)[0]
+
+
+def build_speech_measured(sections: Sequence[Sequence[AudioSegment]], settings: AudioSettings
+                          ) -> tuple[AudioSegment, Loudness | None]:
+    """build_speech(), with the speech's loudness (sample peak) when it came from the resampling run anyway
+    (None when no run was needed): the trim after it cuts only quiet ends and the edges are silence, which
+    the loudness gates leave out, so mastering need not measure again."""
     flat = [p for section in sections for p in section]
     if not flat:
         raise AudioError("build_speech: no audio pieces")
@@ -92,9 +101,12 @@ def build_speech(sections: Sequence[Sequence[AudioSegment]], settings: AudioSett
         filters.append("aresample=resampler=soxr:precision=20")
     if abs(settings.tempo - 1.0) > 1e-6:
         filters.append(f"atempo={settings.tempo:.4f}")
+    measured = None
     if filters:
-        speech = filter_audio(speech, ",".join(filters), rate=settings.sample_rate)
+        filters.append(meter_graph())
+        speech, log_text = filter_audio_logged(speech, ",".join(filters), rate=settings.sample_rate)
+        measured = logged_loudness(log_text)
     # Tempo smears the kept margins; trim again so the edges are exactly the configured pauses.
     speech = trim_silence(speech, settings.trim_threshold_dbfs)
     edge = silence(settings.edge_pause_ms, settings)
-    return edge + speech + edge
+    return edge + speech + edge, measured
