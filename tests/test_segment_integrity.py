@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from broadcast.audio import decode_mp3
@@ -71,6 +72,28 @@ def test_a_damaged_programme_of_the_same_size_is_joined_again(campaign_copy):
     path.write_bytes(bytes(data))
     report = build_small_campaign(campaign_copy / "schedule.yaml")
     assert report.programmes_written == 1 and report.programmes_kept == 3
+    assert sha256(path) == rec["sha256"]
+
+
+def test_a_rebuild_reads_again_only_the_files_changed_since_the_last_build(campaign_copy, monkeypatch):
+    import broadcast.manifest as manifest
+
+    config, out = campaign_copy / "schedule.yaml", campaign_copy / "audio_out"
+    build_small_campaign(config)  # the copy has new inodes: each file is read once more, then remembered
+    read: list[str] = []
+    real = manifest.sha256_file
+    monkeypatch.setattr(manifest, "sha256_file", lambda p: read.append(Path(p).name) or real(p))
+    report = build_small_campaign(config)
+    assert report.programmes_kept == 4 and read == []
+    rec = manifest_of(out)["programmes"][1]
+    path = out / rec["file"]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, same mtime set back: the inode's ctime still tells
+    stat = path.stat()
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    report = build_small_campaign(config)
+    assert report.programmes_written == 1 and set(read) == {path.name}
     assert sha256(path) == rec["sha256"]
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -37,6 +37,11 @@ def _strings(data: dict, name: str, where: str) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _fields_of(record) -> dict:
+    """A record's fields, shallow (dataclasses.asdict deep-copies every value: a large manifest pays for it)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 @dataclass(frozen=True)
 class SegmentRecord:
     """One shared segment the build published."""
@@ -60,7 +65,7 @@ class SegmentRecord:
                    _field(data, "label", str, where, optional=True) or "")
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "engines": list(self.engines)}
+        return {**_fields_of(self), "engines": list(self.engines)}
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ class ProgrammeRecord:
                    bulletins=_strings(data, "bulletins", where) if "bulletins" in data else ())
 
     def to_dict(self) -> dict:
-        out = {**asdict(self), "items": list(self.items), "titles": list(self.titles),
+        out = {**_fields_of(self), "items": list(self.items), "titles": list(self.titles),
                "segments": list(self.segments), "engines": list(self.engines)}
         if not self.stale:
             del out["stale"]
@@ -225,6 +230,43 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+HASHES = ".broadcast-hashes"
+
+
+class FileHashes:
+    """The sha256 of the output's files, remembered with each file's identity (device, inode, size, mtime and
+    ctime, which no user can set back), so a rebuild reads again only the files changed since the last one:
+    a campaign's session MP3s are gigabytes. A file whose identity differs in any way is hashed again."""
+
+    def __init__(self, out: Path):
+        self.out, self.used = out, {}
+        try:
+            known = json.loads((out / HASHES).read_text(encoding="utf-8"))
+            self.known = known if isinstance(known, dict) else {}
+        except (OSError, ValueError):
+            self.known = {}
+
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        rel = str(path.relative_to(self.out))
+        entry = self.known.get(rel)
+        if isinstance(entry, list) and len(entry) == 6 and entry[:5] == identity and isinstance(entry[5], str):
+            digest = entry[5]
+        else:
+            digest = sha256_file(path)
+            if path.stat().st_mtime_ns != st.st_mtime_ns:  # written while read: not remembered
+                return digest
+        self.used[rel] = [*identity, digest]
+        return digest
+
+    def save(self) -> None:
+        """Remember the files this build hashed or trusted (and only those: the rest are gone or unused)."""
+        from .atomic import write_text_atomic
+
+        write_text_atomic(self.out / HASHES, json.dumps(self.used, separators=(",", ":")))
 
 
 DEFAULT_OVERHEAD_S = 120.0  # opening + closing + two chimes, before a build has measured them

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .atomic import sweep_partials, write_text_atomic
 from .errors import ConfigError, PublishError
-from .manifest import MANIFEST, MANIFEST_FORMAT, Manifest, inside, known_durations, load_manifest, remove_listed, sha256_file
+from .manifest import MANIFEST, MANIFEST_FORMAT, Manifest, inside, FileHashes, known_durations, load_manifest, remove_listed
 from .outdir import writing_output
 from .pages import PageSession, write_pages
 from .programmes import BuildOptions, Gatherer, Programme, Progress, playlist_text
@@ -72,6 +72,7 @@ class Builder(Gatherer):
     def __init__(self, project, options: BuildOptions, progress: Progress | None):
         super().__init__(project, options, progress)
         self.report = BuildReport(output=self.out)
+        self.hashes = FileHashes(self.out)
 
     # -- produce ------------------------------------------------------------------------------
     def produce(self, specs: dict[str, SegmentSpec], previous: dict) -> dict[str, dict]:
@@ -84,7 +85,7 @@ class Builder(Gatherer):
             path = segment_path(self.out, key)
             if record and path.is_file():
                 # The path comes from the key, never from the manifest: it is data, and could point anywhere.
-                if path.stat().st_size == record.get("bytes") and sha256_file(path) == record.get("sha256"):
+                if path.stat().st_size == record.get("bytes") and self.hashes.sha256(path) == record.get("sha256"):
                     known[key] = {**record, "file": f"{SEGMENTS_DIR}/{path.name}", "label": spec.label}
                     continue
                 # Cut short or damaged since the manifest recorded it: voiced again, never adopted.
@@ -94,7 +95,7 @@ class Builder(Gatherer):
                     info = mp3_info(path)
                     engines = sorted(filter(None, read_tags(path).engine.split(",")))  # export tagged who voiced it
                     known[key] = {"file": f"{SEGMENTS_DIR}/{path.name}", "duration_s": info.duration_s,
-                                  "sha256": sha256_file(path), "bytes": path.stat().st_size, "engines": engines,
+                                  "sha256": self.hashes.sha256(path), "bytes": path.stat().st_size, "engines": engines,
                                   "kind": spec.kind, "label": spec.label}
                     continue
                 except Exception as exc:  # a damaged file is redone, never trusted
@@ -177,7 +178,7 @@ class Builder(Gatherer):
             reusable = previous_record is not None and previous_record.get("file") == audio_rel and all(
                 (self.out / rel).is_file() for rel in (record["playlist"], record["script"], *(filter(None, [audio_rel]))))
             if audio_rel and reusable and (self.out / audio_rel).stat().st_size == previous_record.get("bytes") \
-                    and sha256_file(self.out / audio_rel) == previous_record.get("sha256"):
+                    and self.hashes.sha256(self.out / audio_rel) == previous_record.get("sha256"):
                 record.update(file=audio_rel, sha256=previous_record["sha256"], bytes=previous_record["bytes"])
                 self.report.programmes_kept += 1
             elif not audio_rel and reusable:
@@ -194,7 +195,7 @@ class Builder(Gatherer):
                                 comment="Phát thanh phòng, chống lừa đảo trực tuyến")
                     target = self.out / audio_rel
                     join_mp3([self.out / segments[k]["file"] for k in prog.segment_keys], target, tags)
-                    record.update(sha256=sha256_file(target), bytes=target.stat().st_size)
+                    record.update(sha256=self.hashes.sha256(target), bytes=target.stat().st_size)
                 self.report.programmes_written += 1
             if record.get("bytes"):
                 self.report.total_bytes += record["bytes"]
@@ -266,6 +267,7 @@ def _build_locked(b: Builder, project, options: BuildOptions) -> None:
     texts = {k: "\n\n".join(spec.paragraphs) for k, spec in specs.items()}
     release = record_release(out, project, new_manifest, texts, options.by or default_author())
     b.report.release = release.id
+    b.hashes.save()
     if b.schedule.approval == "required":
         b.report.draft = True  # operators keep the live release until `broadcast approve`
         return
