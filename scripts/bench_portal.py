@@ -297,10 +297,15 @@ def portal_rows(root: Path, n_operators: int = 200, n_burst: int = 10_000, say=p
         portal_paths = ["/audio/k00000?download=1"] * 200
         nginx_paths = ["/mp3/s0.mp3"] * 200
         say("portal: download throughput vs nginx")
-        ours = asyncio.run(downloads(server.url, portal_paths, 20, cookie))
+        # Each round moves 140 MB in a fraction of a second: best of 5 interleaved rounds, so a moment of load
+        # on the shared machine does not decide the ratio (as the assembly figure in bench.py does).
+        ours, theirs = 0.0, 0.0
+        for _ in range(5):
+            ours = max(ours, asyncio.run(downloads(server.url, portal_paths, 20, cookie)))
+            if web is not None:
+                theirs = max(theirs, asyncio.run(downloads(web.url.rsplit("/mp3", 1)[0], nginx_paths, 20)))
         if web is not None:
-            theirs = asyncio.run(downloads(web.url.rsplit("/mp3", 1)[0], nginx_paths, 20))
-            rows.append(("portal: download throughput vs nginx (200 x 0.7 MB, 20 at a time)",
+            rows.append(("portal: download throughput vs nginx (200 x 0.7 MB, 20 at a time, best of 5 interleaved)",
                          f"{ours / theirs:.2f}x ({ours / 1e6:.0f} vs {theirs / 1e6:.0f} MB/s)", ">= 0.5x",
                          ours / theirs >= 0.5))
         else:
