@@ -312,3 +312,12 @@ def test_the_portal_follows_a_new_manifest_and_keeps_confirmations_by_slot(campa
     assert "/audio/rebuilt-" in page and "Đã ghi: <b>Đã phát</b>" in page  # still confirmed: keyed by slot
     assert c.get(f"/audio/{today['key']}").status_code == 200
     assert confirm(c, csrf, COMMUNE, "2023-07-02", "17:00").status_code == 404  # no longer in the live plan
+
+
+def test_dates_read_as_vietnamese_write_them_and_times_in_vietnam_time():
+    from broadcast.portal.app import vn_date, vn_moment
+
+    assert vn_date("2023-07-01") == "1/7/2023" and vn_date("2023-12-20") == "20/12/2023"
+    assert vn_moment("2026-12-02T02:42:49+00:00") == "09:42 ngày 2/12/2026"
+    assert vn_moment("2023-07-19T20:30:00+00:00") == "03:30 ngày 20/7/2023"  # past midnight in Vietnam
+    assert vn_date("không phải ngày") == "không phải ngày"

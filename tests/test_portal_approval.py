@@ -83,14 +83,17 @@ def test_the_draft_is_shown_beside_the_live_release_with_exactly_the_changed_ses
     assert page.status_code == 200
     html = page.text
     assert html.index(live.id) < html.index(draft.id)  # the live card first, the draft beside it
-    assert "biên tập viên" in html and draft.created in html and live.created in html
+    from broadcast.portal.app import vn_moment
+
+    assert "biên tập viên" in html and vn_moment(draft.created) in html and vn_moment(live.created) in html
     for name in ("schedule", "content", "lexicon", "templates"):
         assert draft.fingerprints[name][:12] in html and live.fingerprints[name][:12] in html
     assert html.count('class="s change"') == len(CHANGED) == len(diff(live, draft))
-    assert "Đài truyền thanh xã Phú Lâm · 17:00 ngày 2023-07-01" in html
-    assert "Đài truyền thanh xã Phú Lâm · 17:00 ngày 2023-07-02" in html
+    assert "Đài truyền thanh xã Phú Lâm · 17:00 ngày 1/7/2023" in html
+    assert "Đài truyền thanh xã Phú Lâm · 17:00 ngày 2/7/2023" in html
     assert "Đài Truyền thanh huyện Tân Phú" not in html  # the district's sessions did not change
     assert "+Ban biên tập kính chúc ông bà mạnh khỏe." in html
+    assert html.count("Lời kết · người cao tuổi (tan-phu-phu-lam)") == len(CHANGED)  # the segment, in words
     assert 'id="approve"' in html and f'name="release" value="{draft.id}"' in html
     assert 'href="/approval"' in campaign.editor().get("/dashboard").text  # linked from the dashboard
 
@@ -210,7 +213,7 @@ def test_an_emergency_bulletin_is_approved_in_one_step_and_the_rotation_draft_ke
     page = editor.get("/approval").text
     top = page[:page.index("Bản đang phát")]  # above the releases
     assert "Cảnh báo giả danh công an" in top and "Công an không gọi điện bắt chuyển tiền." in top
-    assert "Đài truyền thanh xã Phú Lâm: 17:00 ngày 2023-07-01" in top and "Đài Truyền thanh huyện" not in top
+    assert "Đài truyền thanh xã Phú Lâm: 17:00 ngày 1/7/2023" in top and "Đài Truyền thanh huyện" not in top
     [emergency_audio] = players(top)
     r = editor.get(emergency_audio)
     assert r.status_code == 200 and decode_mp3(r.content).duration_seconds > 3

@@ -62,6 +62,7 @@ class Portal:
         self.limiter = self.limiter or RateLimit()
         self.env = Environment(loader=PackageLoader("broadcast.portal", "templates"), autoescape=select_autoescape(default=True))
         self.env.globals.update(reasons=REASONS, minutes=_minutes)
+        self.env.filters.update(ngay=vn_date, luc=vn_moment)
 
     def today(self) -> dt.date:
         return self.today_override or dt.date.today()
@@ -86,6 +87,28 @@ class Portal:
 
 def csrf_ok(expected: str | None, given) -> bool:
     return bool(expected) and isinstance(given, str) and hmac.compare_digest(expected, given)
+
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "giờ Việt Nam")
+
+
+def vn_date(value) -> str:
+    """A date as Vietnamese write it: 2023-07-01 -> 1/7/2023 (an unparsable value is shown as it is)."""
+    try:
+        d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{d.day}/{d.month}/{d.year}"
+
+
+def vn_moment(value) -> str:
+    """An ISO timestamp in Vietnam's time: 2026-12-02T02:42:49+00:00 -> 09:42 ngày 2/12/2026."""
+    try:
+        t = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    t = t.astimezone(VIETNAM) if t.tzinfo else t
+    return f"{t:%H:%M} ngày {vn_date(t.date())}"
 
 
 def _minutes(seconds: float) -> str:

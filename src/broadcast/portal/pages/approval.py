@@ -13,7 +13,7 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from ...errors import BroadcastError, InputError
@@ -21,7 +21,8 @@ from ...manifest import Manifest, ManifestError, inside, read_manifest
 from ...outdir import OutputLockedError
 from ...releases import (Release, ReleaseError, UnconfirmedFactsError, approve, approve_bulletins, diff,
                          live_id, newest_draft_id, pending_emergencies, read_release, unconfirmed)
-from ..app import Portal, csrf_ok
+from ..app import Portal, csrf_ok, vn_date
+from ..files import OpenFileResponse, open_regular
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,21 @@ class Player:
         return f"/approval/audio/{self.release}/{self.key}"
 
 
+SEGMENT_KINDS = {"opening": "Lời mở đầu", "body": "Nội dung", "closing": "Lời kết", "bulletin": "Bản tin",
+                 "chime": "Nhạc hiệu"}
+AUDIENCES = {"general": "chung", "elderly": "người cao tuổi", "farmers": "nông dân", "workers": "công nhân",
+             "officials": "cán bộ và gia đình"}
+
+
+def segment_heading(label: str) -> str:
+    """A build's segment label for an editor: "closing xa-1/elderly" -> "Lời kết · người cao tuổi (xa-1)"."""
+    kind, _, rest = label.partition(" ")
+    subject, _, audience = rest.rpartition("/")
+    if kind not in SEGMENT_KINDS or audience not in AUDIENCES:
+        return label
+    return f"{SEGMENT_KINDS[kind]} · {AUDIENCES[audience]}" + (f" ({subject})" if subject else "")
+
+
 def _programme_key(manifest: Manifest, slot: tuple[str, str, str]) -> str | None:
     return next((p.key for p in manifest.programmes if (p.date, p.time, p.station) == slot), None)
 
@@ -93,7 +109,7 @@ def _view(out: Path, stations: dict) -> dict:
             key = _programme_key(old, change.slot)
             row["live_session"] = Player(live.id, key) if key and _file_of(old, key) else None  # type: ignore[union-attr]
         for (label, lines), (ka, kb) in zip(change.text_changes, change.segment_keys):
-            row["segments"].append({"label": label, "lines": lines,
+            row["segments"].append({"label": segment_heading(label), "lines": lines,
                                     "new": Player(draft.id, kb) if kb else None,
                                     "old": Player(live.id, ka) if ka and live is not None else None})
         context["changes"].append(row)
@@ -108,7 +124,7 @@ def _view(out: Path, stations: dict) -> dict:
             if text and text not in b["texts"]:
                 b["texts"].append(text)
             b["players"].append(Player(draft.id, rec["key"]))
-        b["targets"].append(f"{rec.get('station_name', rec['station'])}: {rec['time']} ngày {rec['date']}")
+        b["targets"].append(f"{rec.get('station_name', rec['station'])}: {rec['time']} ngày {vn_date(rec['date'])}")
     context["emergencies"] = list(by_bulletin.values())
     context["draft_has_rotation_changes"] = bool(context["changes"])
     context["unconfirmed"] = unconfirmed(draft)
@@ -178,9 +194,10 @@ def routes(portal: Portal, schedule=None) -> list[Route]:
         found = await run_in_threadpool(_release, out, rid)
         rel = _file_of(found[1], key) if found else None
         path = inside(out, rel) if rel and rel in found[0].files else None  # type: ignore[index]
-        if path is None or not path.is_file():
+        opened = open_regular(path) if path is not None else None  # opened once: a tidy cannot swap it mid-send
+        if opened is None:
             return portal.message("Không có", "Tệp âm thanh này không có trong bản phát.", 404)
-        return FileResponse(path, media_type="audio/mpeg", content_disposition_type="inline")
+        return OpenFileResponse(opened, "audio/mpeg")
 
     def acting(approve_call):
         async def post(request: Request):
