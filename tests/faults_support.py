@@ -215,11 +215,12 @@ def folder_problems(folder: Path, links: bool = True) -> list[str]:
 
 
 def visible_files(out: Path) -> set[str]:
-    """Paths (relative, '/') of every file under `out` that is not hidden scratch or the folder's marker and lock."""
-    from broadcast.outdir import LOCK, MARKER
+    """Paths (relative, '/') of every file under `out` that is not hidden scratch or the folder's own state
+    (its marker, lock and file-hash memo)."""
+    from broadcast.outdir import HASHES, LOCK, MARKER
 
     return {p.relative_to(out).as_posix() for p in out.rglob("*")
-            if p.is_file() and not SCRATCH.match(p.name) and p.name not in (MARKER, LOCK)}
+            if p.is_file() and not SCRATCH.match(p.name) and p.name not in (MARKER, LOCK, HASHES)}
 
 
 def speech_fraction(path: Path, floor_dbfs: float = -40.0) -> float:

@@ -26,9 +26,11 @@ ELDERLY_EDIT = ('{% extends "default/elderly.j2" %}\n'
 
 
 def tree_digest(out: Path) -> dict[str, str]:
-    """Every file operators can reach (all but releases/), with its sha256."""
+    """Every file operators can reach (all but releases/ and the build's memo of file hashes), with its sha256."""
+    from broadcast.outdir import HASHES
+
     return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(out.rglob("*")) if p.is_file() and p.relative_to(out).parts[0] != "releases"}
+            for p in sorted(out.rglob("*")) if p.is_file() and p.relative_to(out).parts[0] not in ("releases", HASHES)}
 
 
 def make_draft(folder: Path) -> None:

@@ -232,18 +232,17 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-HASHES = ".broadcast-hashes"
-
-
 class FileHashes:
     """The sha256 of the output's files, remembered with each file's identity (device, inode, size, mtime and
     ctime, which no user can set back), so a rebuild reads again only the files changed since the last one:
     a campaign's session MP3s are gigabytes. A file whose identity differs in any way is hashed again."""
 
     def __init__(self, out: Path):
-        self.out, self.used = out, {}
+        from .outdir import HASHES
+
+        self.out, self.used, self.path = out, {}, out / HASHES
         try:
-            known = json.loads((out / HASHES).read_text(encoding="utf-8"))
+            known = json.loads(self.path.read_text(encoding="utf-8"))
             self.known = known if isinstance(known, dict) else {}
         except (OSError, ValueError):
             self.known = {}
@@ -266,7 +265,7 @@ class FileHashes:
         """Remember the files this build hashed or trusted (and only those: the rest are gone or unused)."""
         from .atomic import write_text_atomic
 
-        write_text_atomic(self.out / HASHES, json.dumps(self.used, separators=(",", ":")))
+        write_text_atomic(self.path, json.dumps(self.used, separators=(",", ":")))
 
 
 DEFAULT_OVERHEAD_S = 120.0  # opening + closing + two chimes, before a build has measured them

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MARKER = ".broadcast-output"
 LOCK = ".broadcast-lock"
+HASHES = ".broadcast-hashes"  # the build's memo of its files' sha256 (manifest.FileHashes)
 # How long a second build waits for the first before giving up (BROADCAST_LOCK_WAIT_S overrides it).
 LOCK_WAIT_S = float(os.environ.get("BROADCAST_LOCK_WAIT_S", "10"))
 MARKER_FORMAT = 1
