@@ -133,4 +133,6 @@ def _read_cached(fd: int, size: int, offset: int) -> bytes | None:
         got = os.preadv(fd, [buf], offset, _NOWAIT)
     except OSError:  # EAGAIN: not cached; EOPNOTSUPP: a file system without it
         return None
+    if got == size:
+        return buf  # no second copy: a bytes-like body is what the transport writes
     return bytes(memoryview(buf)[:got]) if got else None
