@@ -70,7 +70,7 @@ class Release:
 
     @property
     def number(self) -> int:
-        return int(_ID.fullmatch(self.id).group(1))  # type: ignore[union-attr]
+        return _number(self.id)
 
     @property
     def sessions(self) -> tuple[Session, ...]:
@@ -148,15 +148,14 @@ def output_of(project) -> Path:
 
 def list_releases(out: Path) -> list[Release]:
     """Every release in an output folder, oldest first."""
-    found = []
+    found = (_read(_dir(out) / f"{rid}.json") for rid in _ids(out))
+    return sorted((r for r in found if r is not None), key=lambda r: r.number)
+
+
+def _ids(out: Path) -> list[str]:
+    """The ids of the folder's release files (names that are not release ids are not releases)."""
     folder = _dir(out)
-    if not folder.is_dir():
-        return []
-    for path in folder.glob("r*.json"):
-        release = _read(path) if _ID.fullmatch(path.stem) else None
-        if release is not None:
-            found.append(release)
-    return sorted(found, key=lambda r: r.number)
+    return [p.stem for p in folder.glob("r*.json") if _ID.fullmatch(p.stem)] if folder.is_dir() else []
 
 
 def _read(path: Path) -> Release | None:
@@ -171,16 +170,12 @@ def _read(path: Path) -> Release | None:
 def read_release(out: Path, rid: str) -> Release | None:
     """One release by its exact id, or None: the id must be one of the folder's release files (so a caller's
     string never becomes a path of its own)."""
-    folder = _dir(out)
-    names = {p.stem for p in folder.glob("r*.json")} if folder.is_dir() else set()
-    return _read(folder / f"{rid}.json") if _ID.fullmatch(rid) and rid in names else None
+    return _read(_dir(out) / f"{rid}.json") if rid in _ids(out) else None
 
 
 def newest_draft_id(out: Path, live: str | None) -> str | None:
     """The id of the newest draft when `live` is the live release's id (no release file is opened)."""
-    folder = _dir(out)
-    ids = [p.stem for p in folder.glob("r*.json") if _ID.fullmatch(p.stem)] if folder.is_dir() else []
-    drafts = sorted((i for i in ids if _number(i) > _number(live)), key=_number)
+    drafts = sorted((i for i in _ids(out) if _number(i) > _number(live)), key=_number)
     return drafts[-1] if drafts else None
 
 
@@ -232,8 +227,8 @@ def record_release(out: Path, project, manifest: dict, texts: dict, by: str, lik
 def find(out: Path, rid: str | None, default: str = "draft") -> Release:
     """A release by id (or unique id prefix); without one, the newest draft (or the live release)."""
     releases = list_releases(out)
-    live = live_id(out)
     if rid is None:
+        live = live_id(out)
         wanted = [r for r in releases if status(r, live) == default]
         if not wanted:
             raise ReleaseError(f"{out / RELEASES_DIR}: no {default} release")
@@ -265,16 +260,17 @@ def approve(project, rid: str | None, by: str, drafts_only: bool = False) -> Rel
 
     out = output_of(project)
     with writing_output(out, project.schedule):
-        release = find(out, rid)
-        if drafts_only and status(release, live_id(out)) != "draft":
-            raise ReleaseError(f"{out / RELEASES_DIR}: {release.id} is {status(release, live_id(out))}, not a draft")
-        return _approve_locked(project, out, release, by)
+        release, live = find(out, rid), live_id(out)
+        if drafts_only and status(release, live) != "draft":
+            raise ReleaseError(f"{out / RELEASES_DIR}: {release.id} is {status(release, live)}, not a draft")
+        return _approve_locked(project, out, release, by, live)
 
 
-def _approve_locked(project, out: Path, release: Release, by: str, check_facts: bool = True) -> Release:
+def _approve_locked(project, out: Path, release: Release, by: str, live: str | None, check_facts: bool = True) -> Release:
+    """Approve `release` while holding the output's lock; `live`: the id of the release live now."""
     from .publish import publish_live
 
-    if status(release, live_id(out)) == "live":
+    if status(release, live) == "live":
         raise ReleaseError(f"{out / RELEASES_DIR}: {release.id} is already live")
     blocked = unconfirmed(release) if check_facts else []
     if blocked:
@@ -312,17 +308,17 @@ def approve_bulletins(project, rid: str | None, by: str) -> Release:
 
     out = output_of(project)
     with writing_output(out, project.schedule):
-        draft = find(out, rid)
-        live = find(out, live_id(out), default="live") if live_id(out) else None
-        if status(draft, live.id if live else None) != "draft":
+        draft, live_rid = find(out, rid), live_id(out)
+        live = find(out, live_rid) if live_rid else None
+        if status(draft, live_rid) != "draft":
             raise ReleaseError(f"{out / RELEASES_DIR}: {draft.id} is not a draft")
         if not pending_emergencies(live, draft):
             raise ReleaseError(f"{out / RELEASES_DIR}: {draft.id} has no emergency programme waiting for approval")
         if live is None:
-            return _approve_locked(project, out, draft, by)  # nothing is live: the draft's rotation goes too
+            return _approve_locked(project, out, draft, by, None)  # nothing is live: the draft's rotation goes too
         # Approving an emergency adds no rotation item, so it is never held back by the rotation's facts.
         if draft.manifest.get("programmes") == live.manifest.get("programmes"):
-            return _approve_locked(project, out, draft, by, check_facts=False)  # the draft is only its emergencies
+            return _approve_locked(project, out, draft, by, live_rid, check_facts=False)  # the draft is only its emergencies
         records = draft.manifest.get("bulletins", [])
         keys = {k for r in records for k in r["segments"]}
         merged = with_emergency({k: v for k, v in live.manifest.items() if k not in ("release", "approved", "approved_by")},
@@ -331,7 +327,7 @@ def approve_bulletins(project, rid: str | None, by: str) -> Release:
         # The rotation is the live one's: so are its sources and facts.
         emergency = record_release(out, project, merged, texts, by, like=live)
         record_release(out, project, draft.manifest, draft.texts, draft.by, like=draft)  # the draft, newest again
-        return _approve_locked(project, out, emergency, by, check_facts=False)
+        return _approve_locked(project, out, emergency, by, live_rid, check_facts=False)
 
 
 @dataclass(frozen=True)
