@@ -51,6 +51,7 @@ class LiveSession:
 class LivePlan:
     out: Path
     sessions: tuple[LiveSession, ...]
+    release: str | None = None  # the id of the release the manifest makes live
 
     def by_key(self, key: str) -> LiveSession | None:
         return self._keys.get(key)
@@ -112,7 +113,7 @@ def read_plan(out: Path) -> LivePlan:
             titles=(f"Phát ngay: {rec.get('title', rec['bulletin'])}",), duration_s=float(rec.get("duration_s", 0.0)),
             item_seconds=(), audio=str(rec["file"]), script=None, kind="emergency", bulletins=(str(rec["bulletin"]),)))
     sessions.sort(key=lambda s: (s.date, s.slot, s.station))
-    return LivePlan(Path(out), tuple(sessions))
+    return LivePlan(Path(out), tuple(sessions), manifest.release)
 
 
 class LiveManifest:

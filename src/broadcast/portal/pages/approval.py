@@ -20,7 +20,7 @@ from ...errors import BroadcastError, InputError
 from ...manifest import Manifest, ManifestError, inside, read_manifest
 from ...outdir import OutputLockedError
 from ...releases import (Release, ReleaseError, UnconfirmedFactsError, approve, approve_bulletins, diff,
-                         live_id, newest_draft_id, pending_emergencies, read_release, unconfirmed)
+                         newest_draft_id, pending_emergencies, read_release, unconfirmed)
 from ..app import Portal, csrf_ok, vn_date
 from ..files import OpenFileResponse, open_regular
 
@@ -131,11 +131,6 @@ def _view(out: Path, stations: dict) -> dict:
     return context
 
 
-def _live_and_draft_ids(out: Path) -> tuple[str | None, str | None]:
-    live = live_id(out)
-    return live, newest_draft_id(out, live)
-
-
 def _file_of(manifest: Manifest, key: str) -> str | None:
     """The file of a segment, session or emergency programme the manifest lists under `key`."""
     if key in manifest.segments:
@@ -189,7 +184,8 @@ def routes(portal: Portal, schedule=None) -> list[Route]:
         if editor(request) is None:
             return not_an_editor(request)
         rid, key = request.path_params["release"], request.path_params["key"]
-        if rid not in await run_in_threadpool(_live_and_draft_ids, out):
+        live = portal.live.plan().release  # the portal's cached reading of manifest.json
+        if rid not in (live, await run_in_threadpool(newest_draft_id, out, live)):
             return portal.message("Không có", "Chỉ nghe được bản đang phát và bản nháp mới nhất.", 404)
         found = await run_in_threadpool(_release, out, rid)
         rel = _file_of(found[1], key) if found else None
