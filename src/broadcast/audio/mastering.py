@@ -101,14 +101,19 @@ def _measurable(source: Loudness, what: str) -> bool:
     return False
 
 
+def _first_pass(source: Loudness, settings: AudioSettings, what: str) -> tuple[bool, float, float]:
+    """(measurable, gain, ceiling) of the first pass for audio of `source` loudness."""
+    measurable = _measurable(source, what)
+    ceiling = settings.true_peak_dbtp - CODEC_MARGIN_DB
+    return measurable, (gain_for(source, settings.loudness_lufs, ceiling) if measurable else 0.0), ceiling
+
+
 def master(audio: AudioSegment, settings: AudioSettings) -> AudioSegment:
     """Audio levelled to the loudness target with its peaks limited, as PCM (for audio joined before encoding;
     a segment is published with `master_mp3`, which meters its MP3)."""
     audio = normalize(audio, settings.sample_rate)
     source = loudness(audio)
-    measurable = _measurable(source, "master")
-    ceiling = settings.true_peak_dbtp - CODEC_MARGIN_DB
-    gain = gain_for(source, settings.loudness_lufs, ceiling) if measurable else 0.0
+    measurable, gain, ceiling = _first_pass(source, settings, "master")
     for _ in range(2):  # one correction at most: the encode that follows is not metered here anyway
         out = filter_audio(audio, limiter_graph(gain, ceiling))
         want = len(audio.raw_data)  # the graph keeps the length; keep it exact whatever ffmpeg does at the end
@@ -138,9 +143,7 @@ def master_mp3(audio: AudioSegment, path: Path, tags: Tags, settings: AudioSetti
     if len(audio) == 0:
         raise AudioError(f"{path}: no audio to export")
     source = source or loudness(audio)
-    measurable = _measurable(source, f"master {path.name}")
-    ceiling = settings.true_peak_dbtp - CODEC_MARGIN_DB
-    gain = gain_for(source, settings.loudness_lufs, ceiling) if measurable else 0.0
+    measurable, gain, ceiling = _first_pass(source, settings, f"master {path.name}")
     best: tuple[float, bytes, Mastered] | None = None
     before: _Pass | None = None
     with publishing(path) as tmp:
