@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import re
 import statistics
 import sys
 from pathlib import Path
 
 from broadcast.content import AUDIENCES
-from broadcast.lint import MAX_SYLLABLES, WARN_SYLLABLES, _SENTENCE, _spoken, is_vietnamese_syllable
+from broadcast.lint import MAX_SYLLABLES, WARN_SYLLABLES, _spoken, contains, is_vietnamese_syllable, sentences
 from broadcast.project import open_project
 from broadcast.script import StationInfo, render_script
 
@@ -26,18 +25,14 @@ SOUTH = StationInfo("Đài truyền thanh xã Bảo Quang", "commune", "xã Bả
 NORTH = StationInfo("Đài truyền thanh xã Tân Lập", "commune", "xã Tân Lập, huyện Đan Phượng", "north")
 
 
-def has(text: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE) is not None
-
-
 def main(schedule: str) -> None:
     project = open_project(Path(schedule))
     scripts = {(st.region, item.id, a): render_script(project.env, project.handbook, item, a, st, project.campaign).text
                for st in (SOUTH, NORTH) for item in project.handbook.items for a in AUDIENCES}
-    sentences = {k: [s for p in t.split("\n\n") for s in _SENTENCE.split(p) if s.strip()] for k, t in scripts.items()}
-    foreign = [w for ss in sentences.values() for s in ss for w in _spoken(s, project.lexicon) if not is_vietnamese_syllable(w)]
-    ba_con = [s for k, ss in sentences.items() if k[2] in ("elderly", "workers", "officials") for s in ss if has(s, "bà con")]
-    lengths = [len(_spoken(s, project.lexicon)) for ss in sentences.values() for s in ss]
+    split = {k: sentences(t) for k, t in scripts.items()}
+    foreign = [w for ss in split.values() for s in ss for w in _spoken(s, project.lexicon) if not is_vietnamese_syllable(w)]
+    ba_con = [s for k, ss in split.items() if k[2] in ("elderly", "workers", "officials") for s in ss if contains(s, "bà con")]
+    lengths = [len(_spoken(s, project.lexicon)) for ss in split.values() for s in ss]
     sims = {region: statistics.mean(
         difflib.SequenceMatcher(None, scripts[(region, i.id, a)].split(), scripts[(region, i.id, b)].split(),
                                 autojunk=False).ratio()
@@ -47,8 +42,8 @@ def main(schedule: str) -> None:
     print(f"sentences calling elderly/workers/officials 'bà con': {len(ba_con)}")
     print(f"sentences: {len(lengths)}; over {MAX_SYLLABLES} syllables: {sum(n > MAX_SYLLABLES for n in lengths)}; "
           f"at most {WARN_SYLLABLES}: {sum(n <= WARN_SYLLABLES for n in lengths) / len(lengths):.1%}; longest {max(lengths)}")
-    print(f"'thôn' in southern scripts: {sum(has(t, 'thôn') for k, t in scripts.items() if k[0] == 'south')}; "
-          f"'ấp' in northern scripts: {sum(has(t, 'ấp') for k, t in scripts.items() if k[0] == 'north')}")
+    print(f"'thôn' in southern scripts: {sum(contains(t, 'thôn') for k, t in scripts.items() if k[0] == 'south')}; "
+          f"'ấp' in northern scripts: {sum(contains(t, 'ấp') for k, t in scripts.items() if k[0] == 'north')}")
     print(f"mean pairwise similarity of one item's five scripts: south {sims['south']:.3f}, north {sims['north']:.3f}")
 
 

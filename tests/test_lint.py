@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from broadcast.cli import app
 from broadcast.content import AUDIENCES
 from broadcast.lint import (
-    MAX_SYLLABLES, WARN_SYLLABLES, _SENTENCE, _spoken, is_vietnamese_syllable, lint_project, unconfirmed_fact_uses,
+    MAX_SYLLABLES, WARN_SYLLABLES, _spoken, contains, is_vietnamese_syllable, lint_project, sentences,
+    unconfirmed_fact_uses,
 )
 from broadcast.project import open_project
 from broadcast.script import StationInfo, render_script
@@ -41,16 +42,8 @@ def scripts(project):
             for st in (SOUTH, NORTH) for item in project.handbook.items for a in AUDIENCES}
 
 
-def _sentences(text):
-    return [s for p in text.split("\n\n") for s in _SENTENCE.split(p) if s.strip()]
-
-
-def _has(text, word):
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE) is not None
-
-
 def test_the_voice_gets_only_vietnamese_syllables_in_all_240_scripts(project, scripts):
-    foreign = {w for text in scripts.values() for s in _sentences(text) for w in _spoken(s, project.lexicon)
+    foreign = {w for text in scripts.values() for s in sentences(text) for w in _spoken(s, project.lexicon)
                if not is_vietnamese_syllable(w)}
     assert foreign == set()
     assert len(scripts) == 24 * 5 * 2
@@ -58,22 +51,22 @@ def test_the_voice_gets_only_vietnamese_syllables_in_all_240_scripts(project, sc
 
 def test_elderly_workers_and_officials_are_never_addressed_as_ba_con(scripts):
     found = [(k, s) for k, text in scripts.items() if k[2] in ("elderly", "workers", "officials")
-             for s in _sentences(text) if _has(s, "bà con")]
+             for s in sentences(text) if contains(s, "bà con")]
     assert found == []
 
 
 def test_no_sentence_is_over_30_syllables_and_95_percent_are_at_most_25(project, scripts):
-    lengths = [len(_spoken(s, project.lexicon)) for text in scripts.values() for s in _sentences(text)]
+    lengths = [len(_spoken(s, project.lexicon)) for text in scripts.values() for s in sentences(text)]
     assert max(lengths) <= MAX_SYLLABLES
     assert sum(n <= WARN_SYLLABLES for n in lengths) / len(lengths) >= 0.95
 
 
 def test_southern_scripts_never_say_thon_and_northern_never_ap(scripts):
-    assert not [k for k, t in scripts.items() if k[0] == "south" and _has(t, "thôn")]
-    assert not [k for k, t in scripts.items() if k[0] == "north" and _has(t, "ấp")]
+    assert not [k for k, t in scripts.items() if k[0] == "south" and contains(t, "thôn")]
+    assert not [k for k, t in scripts.items() if k[0] == "north" and contains(t, "ấp")]
     # ...and each says its own hamlet word where one is needed.
-    assert _has(scripts[("south", "tin-gia-flashai", "farmers")], "ấp")
-    assert _has(scripts[("north", "tin-gia-flashai", "farmers")], "thôn")
+    assert contains(scripts[("south", "tin-gia-flashai", "farmers")], "ấp")
+    assert contains(scripts[("north", "tin-gia-flashai", "farmers")], "thôn")
 
 
 def test_the_greeting_names_the_locality_for_elderly_and_farmers_in_the_regions_words(scripts):
@@ -94,7 +87,7 @@ def test_the_five_audiences_of_one_item_differ_in_substance(scripts):
 def test_the_key_message_is_never_said_twice_in_a_row_and_comes_back_at_the_end(project, scripts):
     for (region, item_id, audience), text in scripts.items():
         key = project.handbook.item(item_id).key_message
-        spoken = [" ".join(_spoken(s, project.lexicon)) for s in _sentences(text)]
+        spoken = [" ".join(_spoken(s, project.lexicon)) for s in sentences(text)]
         assert all(a != b for a, b in zip(spoken, spoken[1:])), (item_id, audience)
         body_end = text.split("\n\n")
         assert any(key in p for p in body_end[-6:]), (item_id, audience)

@@ -17,7 +17,7 @@ from typing import Iterable, Iterator, Sequence
 
 from .content import AUDIENCES, Fact, Handbook, Item
 from .errors import InputError, Problem
-from .regions import REGIONS, Regions, default_regions
+from .regions import Regions, default_regions
 from .script import StationInfo, packaged_templates, render_script, unconfirmed_facts
 
 WARN_SYLLABLES = 25
@@ -103,24 +103,24 @@ class Locator:
     def find(self, phrase: str, item: Item) -> tuple[str, int | None]:
         for file, lines in self.files:  # literal text in a template (editors' overrides come first)
             for no, line in enumerate(lines, 1):
-                if _contains(line, phrase) and "{#" not in line:
+                if contains(line, phrase) and "{#" not in line:
                     return file, no
         lines = self._lines(item.source_file)  # the item's own text
         start = (item.source_line or 1) - 1
         for no in range(start, len(lines)):
             if no > start and lines[no].lstrip().startswith("- id:"):
                 break
-            if _contains(lines[no], phrase):
+            if contains(lines[no], phrase):
                 return item.source_file, no + 1
         lead = phrase.split(":", 1)[0]  # a template's own words before a variable: "Xin nhắc lại: {{ ... }}"
         if ":" in phrase and len(lead.split()) >= 2:
             for file, lines in self.files:
                 for no, line in enumerate(lines, 1):
-                    if _contains(line, lead + ":") or _contains(line, lead):
+                    if contains(line, lead + ":") or contains(line, lead):
                         return file, no
         for source in reversed(self.regions.sources):  # a form of address or region word
             for no, line in enumerate(self._lines(source), 1):
-                if _contains(line, phrase) and not line.lstrip().startswith("#"):
+                if contains(line, phrase) and not line.lstrip().startswith("#"):
                     return source, no
         return item.source_file, item.source_line
 
@@ -141,8 +141,14 @@ def _head(sentence: str, words: int = 5) -> str:
     return head if ":" in head else head.rstrip(",.;!?")
 
 
-def _contains(text: str, phrase: str) -> bool:
+def contains(text: str, phrase: str) -> bool:
+    """Whether `text` says `phrase` as whole words, in any case."""
     return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", text.lower()) is not None
+
+
+def sentences(text: str) -> list[str]:
+    """A script's sentences: its paragraphs split where a sentence ends, as the linter reads them."""
+    return [s for p in text.split("\n\n") for s in _SENTENCE.split(p) if s.strip()]
 
 
 def lint_script(text: str, item: Item, audience: str, region: str, regions: Regions, lexicon,
@@ -154,11 +160,11 @@ def lint_script(text: str, item: Item, audience: str, region: str, regions: Regi
     for paragraph in text.split("\n\n"):
         for sentence in _SENTENCE.split(paragraph):
             for phrase in address.not_said:
-                if _contains(sentence, phrase.text):
+                if contains(sentence, phrase.text):
                     yield Finding("error", *locate.find(phrase.text, item), what,
                                   f"'{phrase.text}' does not address the {audience} audience: \"{sentence}\"")
             for word in regions.foreign[region]:
-                if _contains(sentence, word.text):
+                if contains(sentence, word.text):
                     yield Finding("error", *locate.find(word.text, item), what,
                                   f"'{word.text}' is not said in the {region} region: \"{sentence}\"")
             spoken = _spoken(sentence, lexicon)
