@@ -48,7 +48,8 @@ def test_published_speech_meets_loudness_target_and_true_peak(tmp_path, target, 
     assert_on_target(path, settings)
     got = measure(path)
     assert result.on_target
-    assert result.integrated_lufs == pytest.approx(got.integrated_lufs, abs=0.05)  # what it metered is the file
+    # What it metered is the file (ffmpeg, the reference meter here, prints tenths of a LU).
+    assert result.integrated_lufs == pytest.approx(got.integrated_lufs, abs=0.1)
     edge = settings.edge_pause_ms / 1000
     assert got.leading_silence_s <= edge + 0.05
     assert got.trailing_silence_s <= edge + 0.05
@@ -103,18 +104,19 @@ def test_loudness_measured_while_resampling_matches_a_separate_measure():
 def test_a_correction_is_made_only_when_the_first_pass_is_off_target(tmp_path, encodes, sound):
     # What the first pass gives is found apart, through the same encoder and meter, then compared with
     # how many encodes master_mp3 made: one exactly when that first pass was on target.
+    from broadcast.audio.meter import mp3_loudness, pcm_loudness
     from broadcast.audio.mp3 import encode_into
 
     settings = AudioSettings()
     audio = quiet(300) + tone(440, 3000, -20.0) + quiet(300) if sound == "tone" else _speech()
-    source = loudness(audio)
+    source = pcm_loudness(audio)
     ceiling = settings.true_peak_dbtp - mastering.CODEC_MARGIN_DB
     gain = mastering.gain_for(source, settings.loudness_lufs, ceiling)
     encode_into(tmp_path / "first.mp3", audio, Tags(title="x"), settings,
                 filters=mastering.limiter_graph(gain, ceiling), gain_db=gain, lowpass_hz=mastering.LOWPASS_HZ)
-    first = measure(tmp_path / "first.mp3")
+    first = mp3_loudness(tmp_path / "first.mp3")
     first_on_target = (abs(first.integrated_lufs - settings.loudness_lufs) <= TOLERANCE_LU
-                       and first.true_peak_dbtp <= settings.true_peak_dbtp)
+                       and first.peak_db <= settings.true_peak_dbtp)
     if sound == "tone":
         assert first_on_target  # under the ceiling the limiter is idle and the gain is exact
     encodes.clear()
@@ -156,7 +158,7 @@ def test_off_target_after_every_correction_publishes_the_best_pass_and_warns(tmp
                             source=Loudness(real.integrated_lufs + 4.0, real.peak_db))
     assert not result.on_target and len(encodes) == 1
     assert any("best of 1 pass(es)" in r.getMessage() for r in caplog.records)
-    assert measure(tmp_path / "a.mp3").integrated_lufs == pytest.approx(result.integrated_lufs, abs=0.05)
+    assert measure(tmp_path / "a.mp3").integrated_lufs == pytest.approx(result.integrated_lufs, abs=0.1)
 
 
 def test_silence_is_published_without_gain_and_with_a_warning(tmp_path, caplog):

@@ -1,5 +1,6 @@
 """Mastering in one pass: measure the audio once, then gain and a limiter in the same ffmpeg run that writes
-the house MP3, meter that MP3, and encode again (from the same PCM) only when it is off target."""
+the house MP3, meter that MP3 (in process: `meter`), and encode again (from the same PCM) only when it is
+off target."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pydub import AudioSegment
 
 from ..errors import AudioError
 from .ffmpeg import filter_audio, normalize
-from .loudness import Loudness, loudness
+from .loudness import Loudness
+from .meter import mp3_loudness, pcm_loudness
 from .mp3 import Tags, encode_into, publishing
 from .settings import AudioSettings
 
@@ -112,14 +114,14 @@ def master(audio: AudioSegment, settings: AudioSettings) -> AudioSegment:
     """Audio levelled to the loudness target with its peaks limited, as PCM (for audio joined before encoding;
     a segment is published with `master_mp3`, which meters its MP3)."""
     audio = normalize(audio, settings.sample_rate)
-    source = loudness(audio)
+    source = pcm_loudness(audio)
     measurable, gain, ceiling = _first_pass(source, settings, "master")
     for _ in range(2):  # one correction at most: the encode that follows is not metered here anyway
         out = filter_audio(audio, limiter_graph(gain, ceiling))
         want = len(audio.raw_data)  # the graph keeps the length; keep it exact whatever ffmpeg does at the end
         data = out.raw_data[:want] + b"\0" * max(0, want - len(out.raw_data))
         out = AudioSegment(data=data, sample_width=2, frame_rate=audio.frame_rate, channels=1)
-        got = loudness(out)
+        got = pcm_loudness(out)
         if not measurable or abs(got.integrated_lufs - settings.loudness_lufs) <= LOUDNESS_TOLERANCE_LU:
             break
         gain, ceiling = _correction(source, settings, _Pass(gain, ceiling, got.integrated_lufs, got.peak_db),
@@ -142,7 +144,7 @@ def master_mp3(audio: AudioSegment, path: Path, tags: Tags, settings: AudioSetti
     audio = normalize(audio, settings.sample_rate)
     if len(audio) == 0:
         raise AudioError(f"{path}: no audio to export")
-    source = source or loudness(audio)
+    source = source or pcm_loudness(audio)
     measurable, gain, ceiling = _first_pass(source, settings, f"master {path.name}")
     best: tuple[float, bytes, Mastered] | None = None
     before: _Pass | None = None
@@ -150,7 +152,7 @@ def master_mp3(audio: AudioSegment, path: Path, tags: Tags, settings: AudioSetti
         for passes in range(1, MAX_CORRECTIONS + 2):
             encode_into(tmp, audio, tags, settings, filters=limiter_graph(gain, ceiling), gain_db=gain,
                         lowpass_hz=LOWPASS_HZ, what=f"master {path.name}")
-            got = loudness(tmp, true_peak=True)
+            got = mp3_loudness(tmp)  # the file as published, decoded: loudness and true peak
             lufs, peak = got.integrated_lufs, got.peak_db
             error, over = _off_by(settings, lufs, peak, measurable)
             result = Mastered(lufs, peak, round(gain, 3), round(ceiling, 3), passes, not error and not over)

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pydub import AudioSegment
 
 from ..errors import AudioError
-from .ffmpeg import filter_audio_logged, normalize
-from .loudness import Loudness, logged_loudness, meter_graph
+from .ffmpeg import filter_audio, normalize
+from .loudness import Loudness
+from .meter import pcm_loudness
 from .settings import AudioSettings
 
 log = logging.getLogger(__name__)
@@ -65,14 +66,22 @@ def _common_rate(pieces: list[AudioSegment]) -> int:
 
 def build_speech(sections: Sequence[Sequence[AudioSegment]], settings: AudioSettings) -> AudioSegment:
     """Join voiced pieces with sentence/section pauses, at house rate and tempo, with edge pauses."""
-    return build_speech_measured(sections, settings)[0]
+    return _build_speech(sections, settings, metered=False)[0]
 
 
 def build_speech_measured(sections: Sequence[Sequence[AudioSegment]], settings: AudioSettings
-                          ) -> tuple[AudioSegment, Loudness | None]:
-    """build_speech(), with the speech's loudness (sample peak) when it came from the resampling run anyway
-    (None when no run was needed): the trim after it cuts only quiet ends and the edges are silence, which
-    the loudness gates leave out, so mastering need not measure again."""
+                          ) -> tuple[AudioSegment, Loudness]:
+    """build_speech(), with the speech's loudness (sample peak) for mastering's first gain, metered in process on
+    the joined voice before resampling (loudness does not depend on the rate; the resampler moves the peak by
+    hundredths of a dB) or, when the tempo changes, after: the trim and the edges add only silence, which the
+    loudness gates leave out."""
+    speech, measured = _build_speech(sections, settings, metered=True)
+    assert measured is not None
+    return speech, measured
+
+
+def _build_speech(sections: Sequence[Sequence[AudioSegment]], settings: AudioSettings, metered: bool
+                  ) -> tuple[AudioSegment, Loudness | None]:
     flat = [p for section in sections for p in section]
     if not flat:
         raise AudioError("build_speech: no audio pieces")
@@ -96,17 +105,18 @@ def build_speech_measured(sections: Sequence[Sequence[AudioSegment]], settings: 
     if not joined:
         raise AudioError("build_speech: every piece is silent")
     speech = AudioSegment(data=b"".join(p.raw_data for p in joined), sample_width=2, frame_rate=rate, channels=1)
+    tempo = abs(settings.tempo - 1.0) > 1e-6
+    measured = pcm_loudness(speech) if metered and not tempo else None
     filters = []
     if rate != settings.sample_rate:
         filters.append("aresample=resampler=soxr:precision=20")
-    if abs(settings.tempo - 1.0) > 1e-6:
+    if tempo:
         filters.append(f"atempo={settings.tempo:.4f}")
-    measured = None
     if filters:
-        filters.append(meter_graph())
-        speech, log_text = filter_audio_logged(speech, ",".join(filters), rate=settings.sample_rate)
-        measured = logged_loudness(log_text)
+        speech = filter_audio(speech, ",".join(filters), rate=settings.sample_rate)
     # Tempo smears the kept margins; trim again so the edges are exactly the configured pauses.
     speech = trim_silence(speech, settings.trim_threshold_dbfs)
     edge = silence(settings.edge_pause_ms, settings)
+    if metered and measured is None:
+        measured = pcm_loudness(speech)
     return edge + speech + edge, measured
