@@ -178,7 +178,7 @@ def test_approval_killed_at_any_moment_leaves_the_old_or_the_new_release_whole(d
         released = find(out, live["release"])
         assert [p["key"] for p in live["programmes"]] == [p["key"] for p in released.manifest["programmes"]]
         for rel in live["files"]:
-            assert (out / rel).is_file(), (delay, rel)  # every file the live release lists is there
+            assert (out / rel).is_file(), (share, rel)  # every file the live release lists is there
     assert outcomes == {old_id, new_id}  # the kills landed both before and after the switch
 
 

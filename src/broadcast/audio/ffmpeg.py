@@ -91,19 +91,13 @@ def pcm_input(audio: AudioSegment) -> list[str]:
 
 def filter_audio(audio: AudioSegment, graph: str, rate: int | None = None) -> AudioSegment:
     """Pass 16-bit audio through an ffmpeg audio filter graph; output 16-bit at `rate` (default: same)."""
-    return filter_audio_logged(audio, graph, rate)[0]
-
-
-def filter_audio_logged(audio: AudioSegment, graph: str, rate: int | None = None) -> tuple[AudioSegment, str]:
-    """filter_audio(), with what ffmpeg's filters logged (a meter in the graph reports there)."""
     audio = audio.set_sample_width(2) if audio.sample_width != 2 else audio
     out_rate = rate or audio.frame_rate
     args = [*pcm_input(audio), "-af", graph, "-f", "s16le", "-ar", str(out_rate), "-ac", str(audio.channels),
             "pipe:1"]
     proc = run_ffmpeg(args, audio.raw_data, what=f"filter {graph.split('=')[0]}")
     data = proc.stdout[: len(proc.stdout) - len(proc.stdout) % (2 * audio.channels)]
-    out = AudioSegment(data=data, sample_width=2, frame_rate=out_rate, channels=audio.channels)
-    return out, proc.stderr.decode("utf-8", "replace")
+    return AudioSegment(data=data, sample_width=2, frame_rate=out_rate, channels=audio.channels)
 
 
 def decode_audio(source: Source, input_format: str | None = None, max_seconds: float | None = None) -> AudioSegment:

@@ -1,4 +1,5 @@
-"""Loudness: measure audio as a listener's meter would (EBU R128 integrated loudness, true peak, edge silence)."""
+"""Loudness: measure audio as a listener's meter would (EBU R128 integrated loudness, true peak, edge silence),
+with ffmpeg's ebur128: the reference that the in-process meter (`meter`, which mastering uses) is tested against."""
 
 from __future__ import annotations
 
@@ -62,22 +63,13 @@ def _input(source: AudioSegment | bytes | str | os.PathLike) -> tuple[list[str],
     return ["-i", os.fspath(source)], None, os.fspath(source)
 
 
-def meter_graph(true_peak: bool = False) -> str:
-    """An ffmpeg filter that passes audio through and logs its loudness; read with `logged_loudness`."""
-    return f"ebur128=peak={'true' if true_peak else 'sample'}:framelog=quiet"
-
-
-def logged_loudness(log_text: str) -> Loudness:
-    """The loudness a `meter_graph` filter logged."""
-    return Loudness(*_loudness(log_text))
-
-
 def loudness(source: AudioSegment | bytes | str | os.PathLike, true_peak: bool = False) -> Loudness:
     """Integrated LUFS and peak of audio, a file or MP3 bytes: ebur128 alone (the sample peak unless asked)."""
     args, data, name = _input(source)
-    proc = run_ffmpeg([*args, "-map", "0:a:0", "-af", meter_graph(true_peak), "-f", "null", "-"], data,
+    graph = f"ebur128=peak={'true' if true_peak else 'sample'}:framelog=quiet"
+    proc = run_ffmpeg([*args, "-map", "0:a:0", "-af", graph, "-f", "null", "-"], data,
                       what=f"loudness {name}")
-    return logged_loudness(proc.stderr.decode("utf-8", "replace"))
+    return Loudness(*_loudness(proc.stderr.decode("utf-8", "replace")))
 
 
 def measure(source: AudioSegment | bytes | str | os.PathLike) -> Measurement:
