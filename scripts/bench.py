@@ -191,13 +191,30 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+NESTED = ("encoding runs", "MP3 checks", "first measures")  # steps inside the build's other steps
+
+
+def scipy_import_cpu() -> float:
+    """CPU seconds a fresh process spends importing scipy.signal (the meter's filters; once per process)."""
+    code = ("import resource, numpy; c = resource.getrusage(resource.RUSAGE_SELF); import scipy.signal; "
+            "d = resource.getrusage(resource.RUSAGE_SELF); print(d.ru_utime + d.ru_stime - c.ru_utime - c.ru_stime)")
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
 @contextlib.contextmanager
 def stage_clock(spent: dict[str, float]):
     """Add the CPU seconds of the build's audio steps to `spent`, by wrapping them where the build looks them up."""
+    import importlib
+
     from broadcast import audio, tts
 
+    mastering = importlib.import_module("broadcast.audio.mastering")
+    process = importlib.import_module("broadcast.audio.process")
     steps = {(audio, "master_mp3"): "mastering+encode", (audio, "build_speech_measured"): "pauses/tempo",
-             (audio, "chime_sound"): "chime", (tts, "voice_pieces"): "voicing"}
+             (audio, "chime_sound"): "chime", (tts, "voice_pieces"): "voicing",
+             # Within those (NESTED: not added to the total):
+             (mastering, "encode_into"): "encoding runs", (mastering, "mp3_loudness"): "MP3 checks",
+             (process, "pcm_loudness"): "first measures"}
     originals = {where: getattr(*where) for where in steps}
 
     def wrap(fn, name):
@@ -237,31 +254,32 @@ def small_build(folder: Path, sizes: Sizes):
 
 
 def raw_voicing(project, options, scratch: Path) -> dict[str, float]:
-    """The build's unique segments voiced directly by the engine and encoded once each: CPU and wall seconds."""
-    from pydub import AudioSegment
-
+    """The build's unique segments voiced directly by the engine, put together as the build puts them (trims,
+    pauses, resampling, tempo, edges: `build_speech`) and encoded once each with no mastering: CPU and wall
+    seconds, and the seconds of audio encoded (the same as the build's segments hold)."""
     from broadcast import audio
-    from broadcast.audio.chime import generated_chime
+    from broadcast.audio.chime import chime_sound
     from broadcast.publish import segment_specs
     from broadcast.speech import split_for_voice
     from broadcast.tts import open_engine
 
     specs = segment_specs(project, options, manifest={})  # planned as the cold build planned them
     engines: dict = {}
-    encode = 0.0
+    encode = seconds = 0.0
     cpu, wall = cpu_seconds(), time.perf_counter()
     for n, spec in enumerate(specs):
         if spec.kind == "chime":
-            sound = generated_chime(spec.audio.sample_rate)
+            sound = chime_sound(spec.audio)
         else:
             engine = engines.setdefault(spec.voice, open_engine(spec.voice))
-            pieces = [engine.synthesize(piece).audio for p in spec.paragraphs for piece in split_for_voice(p)]
-            sound = AudioSegment(data=b"".join(p.raw_data for p in pieces), sample_width=2,
-                                 frame_rate=pieces[0].frame_rate, channels=1)
+            sections = [[engine.synthesize(piece).audio for piece in split_for_voice(p)] for p in spec.paragraphs]
+            sound = audio.build_speech(sections, spec.audio)
         start = cpu_seconds()
         audio.export_mp3(sound, scratch / f"{n}.mp3", audio.Tags(title=spec.label or spec.kind), spec.audio)
         encode += cpu_seconds() - start
-    return {"cpu": cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "segments": len(specs), "encode": encode}
+        seconds += len(sound) / 1000
+    return {"cpu": cpu_seconds() - cpu, "wall": time.perf_counter() - wall, "segments": len(specs), "encode": encode,
+            "seconds": seconds}
 
 
 def _online_worker_init(url: str) -> None:
@@ -433,9 +451,14 @@ def run(root: Path, sizes: Sizes) -> list[Row]:
     parts = ", ".join(f"{name} {stages.get(name, 0.0):.1f}" for name in
                       ("voicing", "pauses/tempo", "chime", "mastering+encode"))
     mastering = stages.get("mastering+encode", 0.0)
-    rows.append(Row("  where the cold build's CPU goes (s)", f"{parts}, rest {cold_cpu - sum(stages.values()):.1f}; "
+    top = sum(v for name, v in stages.items() if name not in NESTED)
+    rows.append(Row("  where the cold build's CPU goes (s)", f"{parts}, rest {cold_cpu - top:.1f}; "
                     f"mastering+encode is {mastering / raw['encode']:.2f}x the raw encode ({raw['encode']:.1f} s)",
                     "", None))
+    rows.append(Row("  within those (s)", f"encoding runs (gain, limiter, lowpass, encoder) {stages.get('encoding runs', 0):.1f}, "
+                    f"checks of the published MP3s (decode + meter) {stages.get('MP3 checks', 0):.1f}, first measures "
+                    f"{stages.get('first measures', 0):.1f} (with importing scipy.signal once: {scipy_import_cpu():.1f} s "
+                    "in a fresh process)", "", None))
     corrections = report.encodes - report.segments_made
     rows.append(Row("  mastering passes (one encode each)", f"{report.encodes} for {report.segments_made} segments: "
                     f"{corrections} correction{'' if corrections == 1 else 's'}", "", None))

@@ -29,8 +29,8 @@ def test_synthesized_item_is_broadcast_ready(bare_project, tmp_path):
     m = measure(out)
     settings = bare_project.audio_settings()
     assert 90 <= m.duration_s <= 240
-    assert abs(m.integrated_lufs - settings.loudness_lufs) <= 1.0
-    assert m.true_peak_dbtp <= -1.0
+    assert abs(m.integrated_lufs - settings.loudness_lufs) <= 0.5
+    assert m.true_peak_dbtp <= settings.true_peak_dbtp  # published like a segment: metered on the MP3
     assert m.leading_silence_s <= settings.edge_pause_ms / 1000 + 0.05
     assert m.trailing_silence_s <= settings.edge_pause_ms / 1000 + 0.05
     info = mp3_info(out)

@@ -23,7 +23,8 @@ class SpokenFile:
 def speak_to_mp3(project, sections: Sequence[str], output: Path, *, engine: str | None = None, region: str | None = None,
                  tempo: float | None = None, title: str = "", audience: str = "general", chimes: bool = True,
                  progress: Callable[[str, int, int], None] | None = None) -> SpokenFile:
-    """Normalize each section, voice it through the synthesis cache, master it and write one tagged MP3."""
+    """Normalize each section, voice it through the synthesis cache, master it and write one tagged MP3 (on the
+    loudness target and under the true-peak limit, as metered on that MP3)."""
     from . import audio
     from .segments import speak_paragraphs
     from .speech import normalize
@@ -45,6 +46,8 @@ def speak_to_mp3(project, sections: Sequence[str], output: Path, *, engine: str 
     campaign = project.campaign
     tags = audio.Tags(title=title, station=project.station(None).name, campaign=campaign.name,
                       engine=",".join(engines), comment="Phát thanh phòng, chống lừa đảo trực tuyến")
-    audio.export_mp3(sound, output, tags, settings)
+    # The speech was levelled as PCM (so the chimes sit at the same loudness); the whole is published as a
+    # segment is: limited in the encoding run, its MP3 metered, and encoded again if that is off target.
+    audio.master_mp3(sound, output, tags, settings)
     m = audio.measure(output)
     return SpokenFile(output, m.duration_s, m.integrated_lufs, m.true_peak_dbtp, engines, calls)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import math
 import os
+from typing import TYPE_CHECKING
 
-import numpy as np
 from pydub import AudioSegment
 
 from ..errors import AudioError
 from .loudness import Loudness
+
+if TYPE_CHECKING:  # numpy is imported where the meter runs: a build that masters nothing never loads it
+    import numpy as np
 
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
@@ -27,6 +30,8 @@ CHUNK_BLOCKS = 1024  # blocks interpolated at once (bounded memory: about 1 MB o
 
 def samples(audio: AudioSegment) -> np.ndarray:
     """Mono 16-bit audio as float32 samples in [-1, 1)."""
+    import numpy as np
+
     if audio.sample_width != 2 or audio.channels != 1:
         raise AudioError(f"meter: expected 16-bit mono, got {8 * audio.sample_width}-bit, {audio.channels} channel(s)")
     return np.frombuffer(audio.raw_data, dtype="<i2").astype(np.float32) / 32768.0
@@ -36,6 +41,8 @@ def samples(audio: AudioSegment) -> np.ndarray:
 def _k_weighting(rate: int) -> np.ndarray:
     """BS.1770's two K-weighting biquads (high shelf, then the RLB high-pass) for `rate`, as scipy sos rows:
     the analogue prototypes of the standard's 48 kHz coefficients, bilinear-transformed for any rate."""
+    import numpy as np
+
     gain_db, shelf_hz, shelf_q = 3.999843853973347, 1681.974450955533, 0.7071752369554196
     k = math.tan(math.pi * shelf_hz / rate)
     vh, vb = 10 ** (gain_db / 20), 10 ** (gain_db / 20 * 0.4996667741545416)
@@ -51,6 +58,8 @@ def _k_weighting(rate: int) -> np.ndarray:
 
 def integrated_lufs(x: np.ndarray, rate: int) -> float:
     """Integrated loudness of mono samples (-inf when no 400 ms block clears the absolute gate)."""
+    import numpy as np
+
     from scipy.signal import sosfilt
 
     step = rate // 10  # blocks of 400 ms every 100 ms: the sum of four 100 ms quarters
@@ -75,6 +84,8 @@ def _phases() -> tuple[np.ndarray, float, np.ndarray]:
     """The interpolation filter's three in-between phases as a (taps, 3) matrix for a matrix product over sliding
     windows; the largest sum of |coefficients| of a phase (no interpolated value can exceed the loudest sample
     in its window times that sum); and the whole filter."""
+    import numpy as np
+
     from scipy.signal import firwin
 
     taps = firwin(OVERSAMPLING * TAPS_PER_PHASE + 1, 1 / OVERSAMPLING * 0.96, window=("kaiser", 8.0)) * OVERSAMPLING
@@ -86,6 +97,8 @@ def _phases() -> tuple[np.ndarray, float, np.ndarray]:
 
 def true_peak(x: np.ndarray) -> float:
     """The largest |value| of mono samples oversampled 4x (linear, not dB)."""
+    import numpy as np
+
     if not len(x):
         return 0.0
     magnitude = np.abs(x)
@@ -115,6 +128,8 @@ def _db(linear: float) -> float:
 
 def pcm_loudness(audio: AudioSegment, true: bool = False) -> Loudness:
     """Integrated LUFS and the sample peak (dBFS), or the true peak (dBTP) when asked, of mono 16-bit audio."""
+    import numpy as np
+
     x = samples(audio)
     peak = true_peak(x) if true else (float(np.abs(x).max()) if len(x) else 0.0)
     return Loudness(round(integrated_lufs(x, audio.frame_rate), 2), round(_db(peak), 2))
