@@ -66,8 +66,10 @@ def integrated_lufs(x: np.ndarray, rate: int) -> float:
     quarters = len(x) // step
     if quarters < 4:
         return -math.inf
-    weighted = sosfilt(_k_weighting(rate), x[: quarters * step].astype(np.float64))
-    energy = np.square(weighted).reshape(quarters, step).sum(axis=1)
+    # In float32 (the samples' own type): 1e-4 LU from float64 on the shipped segments, and no copy. The sums
+    # of squares are kept in float64.
+    weighted = sosfilt(_k_weighting(rate).astype(np.float32), np.asarray(x[: quarters * step], dtype=np.float32))
+    energy = np.square(weighted).reshape(quarters, step).sum(axis=1, dtype=np.float64)
     blocks = np.convolve(energy, np.ones(4), "valid") / (4 * step)  # mean square of each 400 ms block
     with np.errstate(divide="ignore"):
         levels = -0.691 + 10 * np.log10(blocks)
