@@ -222,3 +222,58 @@ def test_a_build_after_bulletins_only_that_changes_nothing_writes_no_new_release
         page = (out / rec["date"] / "index.html").read_text(encoding="utf-8")
         assert emergency_first(page, rec["station"], rec["file"]) and f'src="../{rec["file"]}"' in page
         assert (out / rec["file"]).is_file()
+
+
+def _release_files(out: Path, count: int) -> list:
+    """`count` small releases written as a build writes them (each with one session and one file of its own)."""
+    from broadcast import releases
+
+    made = []
+    for n in range(1, count + 1):
+        manifest = {"programmes": [{"key": f"p{n}", "items": ["khoa-sim"]}], "bulletins": [], "segments": {},
+                    "files": [f"s{n}.mp3"]}
+        release = releases.Release(f"r{n:04d}-{n:08x}", "2023-07-01T00:00:00+00:00", "x", {}, (), manifest, {})
+        (out / releases.RELEASES_DIR).mkdir(parents=True, exist_ok=True)
+        (out / releases.RELEASES_DIR / f"{release.id}.json").write_text(release.to_json(), encoding="utf-8")
+        made.append(release)
+    return made
+
+
+def test_a_build_opens_only_the_release_it_continues_from_not_the_campaign_s_whole_history(tmp_path, monkeypatch):
+    # Every release holds a whole manifest (about 20 MB for a 181-station province): a build that read them all
+    # would grow in memory and time with every rebuild of the campaign.
+    from broadcast import releases
+
+    out = tmp_path / "audio_out"
+    made = _release_files(out, 30)
+    live = {**made[19].manifest, "release": made[19].id}  # r0020 is live; r0021-r0030 are drafts
+    opened: list[str] = []
+    real = releases._read
+    monkeypatch.setattr(releases, "_read", lambda path: opened.append(path.name) or real(path))
+    assert releases.latest_manifest(out, live) == made[-1].manifest  # the newest draft
+    assert releases.latest_release(out, live).id == made[-1].id
+    assert opened == [f"{made[-1].id}.json"] * 2
+    opened.clear()
+    assert releases.latest_manifest(out, {**live, "release": made[-1].id}) is not None  # no draft: manifest.json
+    assert opened == []
+    same = releases.record_release(out, None, made[-1].manifest, {}, "x", like=made[-1])
+    assert same.id == made[-1].id and opened == [f"{made[-1].id}.json"]  # nothing changed: no new release
+    opened.clear()
+    new = releases.record_release(out, None, {**made[-1].manifest, "programmes": [{"key": "p31", "items": []}]}, {}, "x",
+                                  like=made[-1])
+    assert new.number == 31 and opened == [f"{made[-1].id}.json"]
+
+
+def test_a_release_file_that_cannot_be_read_is_skipped_and_its_number_never_reused(tmp_path):
+    from broadcast import releases
+
+    out = tmp_path / "audio_out"
+    made = _release_files(out, 3)
+    (out / releases.RELEASES_DIR / f"{made[-1].id}.json").write_text("{not json", encoding="utf-8")
+    live = {**made[0].manifest, "release": made[0].id}
+    assert releases.latest_release(out, live).id == made[0].id  # the unreadable newest draft is passed over
+    assert find(out, None).id == made[1].id  # the newest readable draft
+    with pytest.raises(ReleaseError, match="cannot be read"):
+        find(out, made[-1].id)
+    new = releases.record_release(out, None, {**made[1].manifest, "programmes": [{"key": "p9", "items": []}]}, {}, "x", like=made[1])
+    assert new.number == 4  # after the unreadable r0003, not in its place

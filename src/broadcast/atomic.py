@@ -64,6 +64,20 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def write_json_atomic(path: Path, data, **options) -> Path:
+    """Write `data` as UTF-8 JSON (json.dump's `options`) to `path` atomically, streamed: a large manifest never
+    exists whole as one string in memory (a 181-station province's is about 20 MB). Returns `path`."""
+    import json
+
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                json.dump(data, fh, **options)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    return path
+
+
 def sweep_partials(root: Path) -> int:
     """Remove the build's own temp files that a killed run left under `root`; return how many."""
     count = 0

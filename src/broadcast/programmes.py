@@ -47,9 +47,15 @@ class Programme:
     audience: str
     items: tuple[str, ...]
     segment_keys: tuple[str, ...]
-    script_text: str
+    # What is read, section by section, in order. The sections are shared with the scripts they come from;
+    # joined only when the .txt is written (a province's 7,240 joined texts held 31 MB through a build).
+    script_parts: tuple[str, ...]
     key: str
     bulletins: tuple[str, ...] = ()  # normal and priority bulletins read in this session
+
+    @property
+    def script_text(self) -> str:
+        return "\n\n".join(self.script_parts)
 
     @property
     def stem(self) -> str:
@@ -178,7 +184,7 @@ class Gatherer:
                 specs.setdefault(k, p)
             said = [self.bulletins[b].spoken for b in session.priority_bulletins]
             said += [s.section("body") for s in scripts] + [self.bulletins[b].spoken for b in session.normal_bulletins]
-            text = "\n\n".join([scripts[0].section("opening"), *said, scripts[0].section("closing")])
+            text = (scripts[0].section("opening"), *said, scripts[0].section("closing"))
             pkey = hashlib.sha256(json.dumps([keys, session.date.isoformat(), session.time.isoformat(), station.id,
                                               station.name, self.schedule.campaign.name, session.items,
                                               session.priority_bulletins, session.normal_bulletins]).encode()).hexdigest()

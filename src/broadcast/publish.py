@@ -6,13 +6,12 @@ whole, the manifest is written last) and tidy (it removes only files its previou
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import sweep_partials, write_text_atomic
+from .atomic import sweep_partials, write_json_atomic, write_text_atomic
 from .errors import ConfigError, PublishError
 from .manifest import MANIFEST, MANIFEST_FORMAT, Manifest, inside, FileHashes, known_durations, load_manifest, remove_listed
 from .outdir import writing_output
@@ -288,10 +287,10 @@ def publish_live(out: Path, schedule, manifest: dict, previous: dict | None = No
     manifest = {**manifest, "files": files, "retired": sorted(old_files - set(files) - {MANIFEST})}
     # Through the typed model: the build never writes a manifest its readers would refuse.
     manifest = Manifest.from_dict(manifest).to_dict()
-    write_text_atomic(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    write_json_atomic(out / MANIFEST, manifest, ensure_ascii=False, indent=1)
     removed = remove_listed(out, manifest["retired"])
     if manifest["retired"] and removed == len(manifest["retired"]):
-        write_text_atomic(out / MANIFEST, json.dumps({**manifest, "retired": []}, ensure_ascii=False, indent=1))
+        write_json_atomic(out / MANIFEST, {**manifest, "retired": []}, ensure_ascii=False, indent=1)
     return removed
 
 

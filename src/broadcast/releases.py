@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .atomic import write_text_atomic
 from .errors import InputError
@@ -147,9 +147,22 @@ def output_of(project) -> Path:
 
 
 def list_releases(out: Path) -> list[Release]:
-    """Every release in an output folder, oldest first."""
-    found = (_read(_dir(out) / f"{rid}.json") for rid in _ids(out))
-    return sorted((r for r in found if r is not None), key=lambda r: r.number)
+    """Every release in an output folder, oldest first (each holds a whole manifest: a build, an approval or
+    a tidy opens only the releases it needs, through `read_release` and `_each_release`)."""
+    return list(_each_release(out))
+
+
+def _each_release(out: Path) -> Iterator[Release]:
+    """The folder's readable releases, oldest first, read one at a time."""
+    for rid in sorted(_ids(out), key=_number):
+        release = _read(_dir(out) / f"{rid}.json")
+        if release is not None:
+            yield release
+
+
+def _newest_id(out: Path) -> str | None:
+    ids = _ids(out)
+    return max(ids, key=_number) if ids else None
 
 
 def _ids(out: Path) -> list[str]:
@@ -210,10 +223,11 @@ def same_content(a: dict, b: dict) -> bool:
 def record_release(out: Path, project, manifest: dict, texts: dict, by: str, like: Release | None = None) -> Release:
     """Write a new release (immutable) for a build's manifest; return it (the newest one when nothing a
     listener hears changed). `like`: a release whose sources and facts this one has (not the project's today)."""
-    existing = list_releases(out)
-    if existing and same_content(existing[-1].manifest, manifest):
-        return existing[-1]  # nothing changed: no new release
-    number = existing[-1].number + 1 if existing else 1
+    newest = _newest_id(out)
+    last = read_release(out, newest) if newest else None
+    if last is not None and same_content(last.manifest, manifest):
+        return last  # nothing changed: no new release
+    number = _number(newest) + 1  # after the newest file, even one that cannot be read: ids never repeat
     body = json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()
     rid = f"r{number:04d}-{hashlib.sha256(body).hexdigest()[:8]}"
     items = sorted({i for r in manifest.get("programmes", []) for i in r["items"]})
@@ -226,31 +240,37 @@ def record_release(out: Path, project, manifest: dict, texts: dict, by: str, lik
 
 def find(out: Path, rid: str | None, default: str = "draft") -> Release:
     """A release by id (or unique id prefix); without one, the newest draft (or the live release)."""
-    releases = list_releases(out)
+    ids = sorted(_ids(out), key=_number)
     if rid is None:
         live = live_id(out)
-        wanted = [r for r in releases if status(r, live) == default]
-        if not wanted:
+        wanted = [i for i in ids if i == live] if default == "live" else [
+            i for i in ids if i != live and (_number(i) < _number(live)) == (default == "superseded")]
+        found = next((r for r in (read_release(out, i) for i in reversed(wanted)) if r is not None), None)
+        if found is None:
             raise ReleaseError(f"{out / RELEASES_DIR}: no {default} release")
-        return wanted[-1]
-    matches = [r for r in releases if r.id == rid or r.id.startswith(rid)]
+        return found
+    matches = [i for i in ids if i == rid or i.startswith(rid)]
     if len(matches) != 1:
-        known = ", ".join(r.id for r in releases) or "none"
+        known = ", ".join(ids) or "none"
         raise ReleaseError(f"{out / RELEASES_DIR}: release '{rid}' {'is ambiguous' if matches else 'not found'} (releases: {known})")
-    return matches[0]
+    release = read_release(out, matches[0])
+    if release is None:
+        raise ReleaseError(f"{_dir(out) / (matches[0] + '.json')}: release '{matches[0]}' cannot be read")
+    return release
 
 
 def tidy(out: Path) -> int:
     """Remove files only superseded releases refer to; return how many."""
-    releases = list_releases(out)
     live = live_id(out)
     manifest = load_manifest(out)
     keep = set(manifest.get("files", [])) | {MANIFEST}
-    for r in releases:
+    superseded: set[str] = set()
+    for r in _each_release(out):  # one release in memory at a time: only its file list is kept
         if status(r, live) == "draft":
             keep |= r.files
-    gone = {f for r in releases if status(r, live) == "superseded" for f in r.files} - keep
-    return remove_listed(out, sorted(f for f in gone if (out / f).exists()))
+        elif status(r, live) == "superseded":
+            superseded |= r.files
+    return remove_listed(out, sorted(f for f in superseded - keep if (out / f).exists()))
 
 
 def approve(project, rid: str | None, by: str, drafts_only: bool = False) -> Release:
@@ -378,14 +398,16 @@ def diff_pair(out: Path, a: str | None, b: str | None) -> tuple[Release | None, 
 
 
 def latest_release(out: Path, live: dict) -> Release | None:
-    """The release a new build continues from: the newest draft, else the live one."""
-    releases = list_releases(out)
+    """The release a new build continues from: the newest draft, else the live one (one file opened)."""
     live_release = live.get("release")
-    drafts = [r for r in releases if status(r, live_release) == "draft"]
-    return drafts[-1] if drafts else next((r for r in releases if r.id == live_release), None)
+    draft = newest_draft_id(out, live_release)
+    release = read_release(out, draft) if draft else None
+    return release or (read_release(out, live_release) if live_release else None)
 
 
 def latest_manifest(out: Path, live: dict) -> dict:
-    """The manifest a new build continues from: the newest draft's, else the live one."""
-    release = latest_release(out, live)
-    return release.manifest if release is not None and release.id != live.get("release") else live
+    """The manifest a new build continues from: the newest draft's, else the live one (read from manifest.json,
+    not again from its release file)."""
+    draft = newest_draft_id(out, live.get("release"))
+    release = read_release(out, draft) if draft else None
+    return release.manifest if release is not None else live
