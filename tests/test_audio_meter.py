@@ -61,7 +61,7 @@ def _every_sample_oversampled(x) -> float:
 
     from broadcast.audio import meter
 
-    return float(abs(upfirdn(meter._phases()[2], x, meter.OVERSAMPLING)).max())
+    return float(abs(upfirdn(meter.interpolation_filter(), x, meter.OVERSAMPLING)).max())
 
 
 @pytest.mark.parametrize("where_ms", [0, 20_000, 40_000 - 10])

@@ -165,6 +165,11 @@ def _newest_id(out: Path) -> str | None:
     return max(ids, key=_number) if ids else None
 
 
+def _newest_readable(out: Path, ids: Iterable[str]) -> Release | None:
+    """The newest of `ids` whose file can be read: files are opened newest first, so usually just one."""
+    return next((r for r in (read_release(out, i) for i in sorted(ids, key=_number, reverse=True)) if r), None)
+
+
 def _ids(out: Path) -> list[str]:
     """The ids of the folder's release files (names that are not release ids are not releases)."""
     folder = _dir(out)
@@ -188,8 +193,8 @@ def read_release(out: Path, rid: str) -> Release | None:
 
 def newest_draft_id(out: Path, live: str | None) -> str | None:
     """The id of the newest draft when `live` is the live release's id (no release file is opened)."""
-    drafts = sorted((i for i in _ids(out) if _number(i) > _number(live)), key=_number)
-    return drafts[-1] if drafts else None
+    drafts = _drafts(out, live)
+    return max(drafts, key=_number) if drafts else None
 
 
 def _number(rid: str | None) -> int:
@@ -205,9 +210,14 @@ def live_id(out: Path) -> str | None:
 
 def status(release: Release, live: str | None) -> str:
     """live, draft or superseded."""
-    if release.id == live:
+    return _status_of(release.id, live)
+
+
+def _status_of(rid: str, live: str | None) -> str:
+    """status() of a release known by its id (its file unopened)."""
+    if rid == live:
         return "live"
-    return "superseded" if release.number < _number(live) else "draft"
+    return "superseded" if _number(rid) < _number(live) else "draft"
 
 
 # What listeners get from a release; two releases equal in these are the same release (pages, the time of the
@@ -223,11 +233,10 @@ def same_content(a: dict, b: dict) -> bool:
 def record_release(out: Path, project, manifest: dict, texts: dict, by: str, like: Release | None = None) -> Release:
     """Write a new release (immutable) for a build's manifest; return it (the newest one when nothing a
     listener hears changed). `like`: a release whose sources and facts this one has (not the project's today)."""
-    newest = _newest_id(out)
-    last = read_release(out, newest) if newest else None
+    last = _newest_readable(out, _ids(out))
     if last is not None and same_content(last.manifest, manifest):
         return last  # nothing changed: no new release
-    number = _number(newest) + 1  # after the newest file, even one that cannot be read: ids never repeat
+    number = _number(_newest_id(out)) + 1  # after the newest file, even one that cannot be read: ids never repeat
     body = json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()
     rid = f"r{number:04d}-{hashlib.sha256(body).hexdigest()[:8]}"
     items = sorted({i for r in manifest.get("programmes", []) for i in r["items"]})
@@ -243,9 +252,7 @@ def find(out: Path, rid: str | None, default: str = "draft") -> Release:
     ids = sorted(_ids(out), key=_number)
     if rid is None:
         live = live_id(out)
-        wanted = [i for i in ids if i == live] if default == "live" else [
-            i for i in ids if i != live and (_number(i) < _number(live)) == (default == "superseded")]
-        found = next((r for r in (read_release(out, i) for i in reversed(wanted)) if r is not None), None)
+        found = _newest_readable(out, [i for i in ids if _status_of(i, live) == default])
         if found is None:
             raise ReleaseError(f"{out / RELEASES_DIR}: no {default} release")
         return found
@@ -266,9 +273,10 @@ def tidy(out: Path) -> int:
     keep = set(manifest.get("files", [])) | {MANIFEST}
     superseded: set[str] = set()
     for r in _each_release(out):  # one release in memory at a time: only its file list is kept
-        if status(r, live) == "draft":
+        state = status(r, live)
+        if state == "draft":
             keep |= r.files
-        elif status(r, live) == "superseded":
+        elif state == "superseded":
             superseded |= r.files
     return remove_listed(out, sorted(f for f in superseded - keep if (out / f).exists()))
 
@@ -398,16 +406,19 @@ def diff_pair(out: Path, a: str | None, b: str | None) -> tuple[Release | None, 
 
 
 def latest_release(out: Path, live: dict) -> Release | None:
-    """The release a new build continues from: the newest draft, else the live one (one file opened)."""
+    """The release a new build continues from: the newest readable draft, else the live one (usually one file
+    opened)."""
     live_release = live.get("release")
-    draft = newest_draft_id(out, live_release)
-    release = read_release(out, draft) if draft else None
-    return release or (read_release(out, live_release) if live_release else None)
+    return _newest_readable(out, _drafts(out, live_release)) or (read_release(out, live_release) if live_release
+                                                                  else None)
+
+
+def _drafts(out: Path, live: str | None) -> list[str]:
+    return [i for i in _ids(out) if _status_of(i, live) == "draft"]
 
 
 def latest_manifest(out: Path, live: dict) -> dict:
     """The manifest a new build continues from: the newest draft's, else the live one (read from manifest.json,
     not again from its release file)."""
-    draft = newest_draft_id(out, live.get("release"))
-    release = read_release(out, draft) if draft else None
-    return release.manifest if release is not None else live
+    draft = _newest_readable(out, _drafts(out, live.get("release")))
+    return draft.manifest if draft is not None else live

@@ -82,19 +82,25 @@ def integrated_lufs(x: np.ndarray, rate: int) -> float:
 
 
 @functools.cache
-def _phases() -> tuple[np.ndarray, float, np.ndarray]:
-    """The interpolation filter's three in-between phases as a (taps, 3) matrix for a matrix product over sliding
-    windows; the largest sum of |coefficients| of a phase (no interpolated value can exceed the loudest sample
-    in its window times that sum); and the whole filter."""
-    import numpy as np
-
+def interpolation_filter() -> np.ndarray:
+    """The 4x oversampling filter: a Kaiser-windowed sinc, unity gain at the samples' own rate."""
     from scipy.signal import firwin
 
-    taps = firwin(OVERSAMPLING * TAPS_PER_PHASE + 1, 1 / OVERSAMPLING * 0.96, window=("kaiser", 8.0)) * OVERSAMPLING
+    return firwin(OVERSAMPLING * TAPS_PER_PHASE + 1, 1 / OVERSAMPLING * 0.96, window=("kaiser", 8.0)) * OVERSAMPLING
+
+
+@functools.cache
+def _phases() -> tuple[np.ndarray, float]:
+    """The filter's three in-between phases as a (taps, 3) matrix for a matrix product over sliding windows, and
+    the largest sum of |coefficients| of a phase: no interpolated value can exceed the loudest sample in its
+    window times that sum."""
+    import numpy as np
+
+    taps = interpolation_filter()
     phases = [taps[p::OVERSAMPLING] for p in range(1, OVERSAMPLING)]
     width = min(len(p) for p in phases)
     matrix = np.stack([p[:width][::-1] for p in phases], axis=1).astype(np.float32)
-    return matrix, float(max(np.abs(p).sum() for p in phases)), taps
+    return matrix, float(max(np.abs(p).sum() for p in phases))
 
 
 def true_peak(x: np.ndarray) -> float:
@@ -107,7 +113,7 @@ def true_peak(x: np.ndarray) -> float:
     peak = float(magnitude.max())
     if peak == 0.0:
         return 0.0
-    matrix, reach, _taps = _phases()
+    matrix, reach = _phases()
     width = matrix.shape[0]
     blocks = -(-len(x) // BLOCK)
     padded = np.zeros(width + blocks * BLOCK + width, dtype=np.float32)
@@ -128,13 +134,17 @@ def _db(linear: float) -> float:
     return 20 * math.log10(linear) if linear > 0 else -math.inf
 
 
-def pcm_loudness(audio: AudioSegment, true: bool = False) -> Loudness:
-    """Integrated LUFS and the sample peak (dBFS), or the true peak (dBTP) when asked, of mono 16-bit audio."""
+def _loudness(x: np.ndarray, rate: int, true: bool) -> Loudness:
+    """Integrated LUFS and the sample peak (dBFS), or the true peak (dBTP), of mono samples."""
     import numpy as np
 
-    x = samples(audio)
     peak = true_peak(x) if true else (float(np.abs(x).max()) if len(x) else 0.0)
-    return Loudness(round(integrated_lufs(x, audio.frame_rate), 2), round(_db(peak), 2))
+    return Loudness(round(integrated_lufs(x, rate), 2), round(_db(peak), 2))
+
+
+def pcm_loudness(audio: AudioSegment, true: bool = False) -> Loudness:
+    """Integrated LUFS and the sample peak (dBFS), or the true peak (dBTP) when asked, of mono 16-bit audio."""
+    return _loudness(samples(audio), audio.frame_rate, true)
 
 
 def mp3_loudness(path: str | os.PathLike) -> Loudness:
@@ -147,5 +157,4 @@ def mp3_loudness(path: str | os.PathLike) -> Loudness:
         raise AudioError(f"meter {path}: cannot decode: {exc}") from exc
     if x.shape[1] != 1:
         raise AudioError(f"meter {path}: expected mono, got {x.shape[1]} channels")
-    x = x[:, 0]
-    return Loudness(round(integrated_lufs(x, rate), 2), round(_db(true_peak(x)), 2))
+    return _loudness(x[:, 0], rate, true=True)
